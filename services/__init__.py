@@ -1,0 +1,1 @@
+"""The four Gongjian services. None imports another: they talk only through events."""

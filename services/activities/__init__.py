@@ -1,0 +1,1 @@
+"""activities: organization life, theme days, service posts, claims, check-ins and hours."""

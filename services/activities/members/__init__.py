@@ -1,0 +1,1 @@
+"""This service's projection of members, kept from the members service's events."""

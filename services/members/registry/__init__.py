@@ -1,0 +1,1 @@
+"""Member registry (党员信息库)."""

@@ -1,0 +1,1 @@
+"""notify: reminders, anniversaries, dues reminders, plans and bulletins, by the channels people use."""

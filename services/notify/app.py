@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.notify.handlers import HANDLERS
+from services.notify.members.api import router as members_router
+from services.notify.models import NotifyBase, messaging
+from services.notify.settings import NotifySettings
+from shared.runtime import Mode, ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(
+    name="notify",
+    metadata=NotifyBase.metadata,
+    tables=messaging,
+    routers=[members_router],
+    handlers=HANDLERS,
+    consumes=["members"],
+)
+
+
+def create_app(settings: NotifySettings | None = None, mode: Mode = "all") -> FastAPI:
+    return create_service_app(SPEC, settings or NotifySettings(), mode, title="共建 · 通知")

@@ -1,0 +1,14 @@
+"""Base and messaging tables of the notify service; feature tables live in their feature folders."""
+
+from __future__ import annotations
+
+from shared.db import Base, new_metadata
+from shared.messaging_tables import add_messaging_tables
+
+
+class NotifyBase(Base):
+    __abstract__ = True
+    metadata = new_metadata()
+
+
+messaging = add_messaging_tables(NotifyBase.metadata)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from services.scoring.members.models import MemberProjection
+from shared.errors import NotFound
+from shared.runtime import SessionDep
+
+router = APIRouter(prefix="/members", tags=["党员（来自党员信息库）"])
+
+
+class MemberView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    member_id: uuid.UUID
+    version: int
+    name: str
+    community_id: uuid.UUID
+    branch_id: uuid.UUID | None
+    status: str
+    projected_at: datetime
+
+
+@router.get("/{member_id}", response_model=MemberView, summary="本服务所知的党员")
+async def get_member(member_id: uuid.UUID, session: SessionDep) -> MemberView:
+    member = await session.get(MemberProjection, member_id)
+    if member is None:
+        raise NotFound("未找到该党员")
+    return MemberView.model_validate(member)

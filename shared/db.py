@@ -1,0 +1,63 @@
+"""Database plumbing: async engine and session factory, naming convention, unit of work.
+
+The entrypoint owns the transaction (an HTTP request or one consumed event batch):
+repositories and services only ``flush()``; :func:`unit_of_work` commits or rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+# Constraint names that Alembic can diff and that read well in error messages.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for one service; each service subclasses it with its own MetaData.
+
+    ``__abstract__`` keeps this class itself from owning tables, so two services'
+    models never share a MetaData even when imported into one test process.
+    """
+
+    __abstract__ = True
+
+
+def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit when the block ends normally, roll back when it raises."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The same database as a plain ``postgresql://`` DSN for raw asyncpg connections."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,0 +1,57 @@
+"""aiokafka factories and topic administration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.settings import ServiceSettings
+
+
+def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"{settings.service_name}-producer",
+        acks="all",
+        enable_idempotence=settings.kafka_idempotent_producer,
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=30_000,
+    )
+
+
+def make_consumer(settings: ServiceSettings, topics: Iterable[str]) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.consumer_group,
+        client_id=f"{settings.service_name}-consumer",
+        enable_auto_commit=False,  # offsets are committed after the database commits
+        auto_offset_reset="earliest",
+        isolation_level="read_uncommitted",
+        max_poll_records=settings.consumer_batch_size,
+    )
+
+
+async def ensure_topics(settings: ServiceSettings, topics: Iterable[str]) -> None:
+    """Create the topics this service writes or reads, if the broker lacks them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        if not missing:
+            return
+        new = [
+            NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+            for t in missing
+        ]
+        try:
+            await admin.create_topics(new)
+        except TopicAlreadyExistsError:
+            pass  # another instance created it first
+    finally:
+        await admin.close()

@@ -1,0 +1,101 @@
+"""Tables every service owns in its own database: outbox, inbox and dead letters.
+
+They are defined here once and added to each service's MetaData, so Alembic sees
+them in each service's migrations like any other table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+OUTBOX_CHANNEL = "outbox"
+
+# Wakes the relay as soon as a transaction that wrote events commits. One NOTIFY per
+# statement, not per row, so a bulk insert costs one notification.
+NOTIFY_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql
+"""
+NOTIFY_TRIGGER_SQL = (
+    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
+    "FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()"
+)
+DROP_NOTIFY_SQL = (
+    "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
+    "DROP FUNCTION IF EXISTS outbox_notify()",
+)
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: Table
+    inbox: Table
+    dead_letters: Table
+
+
+def add_messaging_tables(metadata: MetaData) -> MessagingTables:
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", Uuid, nullable=False, unique=True),
+        Column("event_type", Text, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("sent_at", DateTime(timezone=True)),
+        Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", Text, nullable=False),
+        Column("event_id", Uuid, nullable=False),
+        Column("event_type", Text, nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    dead_letters = Table(
+        "dead_letters",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("consumer", Text, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("key", LargeBinary),
+        Column("value", LargeBinary),
+        Column("headers", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+        Column("event_id", Text),
+        Column("event_type", Text),
+        Column("error", Text, nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("replayed_at", DateTime(timezone=True)),
+        Index("ix_dead_letters_pending", "id", postgresql_where=text("replayed_at IS NULL")),
+    )
+    return MessagingTables(outbox, inbox, dead_letters)
