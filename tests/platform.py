@@ -1,0 +1,71 @@
+"""All four services running in the test process, on the run's real database and broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.activities.app import SPEC as ACTIVITIES, create_app as activities_app
+from services.activities.settings import ActivitiesSettings
+from services.members.app import SPEC as MEMBERS, create_app as members_app
+from services.members.settings import MembersSettings
+from services.notify.app import SPEC as NOTIFY, create_app as notify_app
+from services.notify.settings import NotifySettings
+from services.scoring.app import SPEC as SCORING, create_app as scoring_app
+from services.scoring.settings import ScoringSettings
+from shared.runtime import ServiceRuntime, ServiceSpec
+from shared.settings import ServiceSettings
+
+CATALOG: dict[str, tuple[ServiceSpec, type[ServiceSettings], Callable[..., FastAPI]]] = {
+    "members": (MEMBERS, MembersSettings, members_app),
+    "activities": (ACTIVITIES, ActivitiesSettings, activities_app),
+    "scoring": (SCORING, ScoringSettings, scoring_app),
+    "notify": (NOTIFY, NotifySettings, notify_app),
+}
+
+
+@dataclass
+class RunningService:
+    name: str
+    settings: ServiceSettings
+    runtime: ServiceRuntime
+    app: FastAPI
+    client: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def running(
+    name: str, settings: ServiceSettings, *, worker: bool = True
+) -> AsyncIterator[RunningService]:
+    spec, _, app_factory = CATALOG[name]
+    app = app_factory(settings, "all")
+    runtime = ServiceRuntime(spec, settings)
+    app.state.runtime = runtime  # the lifespan is not run under ASGITransport
+    await runtime.start("all" if worker else "api")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+        try:
+            yield RunningService(name, settings, runtime, app, client)
+        finally:
+            await runtime.stop()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, interval: float = 0.05
+) -> Any:
+    """Poll ``probe`` until it returns something truthy; fail with its last value."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
