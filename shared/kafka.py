@@ -33,6 +33,9 @@ def make_consumer(settings: ServiceSettings, topics: Iterable[str]) -> AIOKafkaC
         auto_offset_reset="earliest",
         isolation_level="read_uncommitted",
         max_poll_records=settings.consumer_batch_size,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
     )
 
 

@@ -35,6 +35,11 @@ class ServiceSettings(BaseSettings):
     kafka_topic_prefix: str = "gongjian."
     kafka_topic_partitions: int = 6
     kafka_replication_factor: int = 1
+    # Tansu takes about half the session timeout to complete a group join; the embedded
+    # stack (run command, tests) shortens these so services start in about a second.
+    kafka_session_timeout_ms: int = 10_000
+    kafka_rebalance_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000

@@ -85,6 +85,9 @@ def settings_for(
             "consumer_max_attempts": 3,
             "outbox_poll_seconds": 0.2,
             "database_pool_size": 5,
+            "kafka_session_timeout_ms": 3000,
+            "kafka_rebalance_timeout_ms": 2000,
+            "kafka_heartbeat_interval_ms": 500,
             "log_json": True,
         }
         values.update(overrides)

@@ -58,8 +58,9 @@ def _docker(stack: ExitStack) -> Infra:
 
     pg = stack.enter_context(PostgresContainer("postgres:17", driver="asyncpg"))
     kafka = stack.enter_context(KafkaContainer("apache/kafka:3.9.1").with_kraft())
-    return Infra("docker", pg.get_connection_url(), kafka.get_bootstrap_server(),
-                 idempotent_producer=True)
+    return Infra(
+        "docker", pg.get_connection_url(), kafka.get_bootstrap_server(), idempotent_producer=True
+    )
 
 
 def _embedded(stack: ExitStack) -> Infra:
