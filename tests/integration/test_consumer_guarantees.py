@@ -1,0 +1,178 @@
+"""Consumers: inbox deduplication, offsets after the database commit, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.activities.app import SPEC as ACTIVITIES
+from services.activities.handlers import HANDLERS
+from services.activities.settings import ActivitiesSettings
+from shared.consumer import ConsumerRunner
+from shared.envelope import EventEnvelope
+from shared.metrics import EVENTS_CONSUMED
+from tests.messaging import (
+    EFFECT_LOG_DDL,
+    CountingHandlers,
+    consumer_runner,
+    effects,
+    member_registered,
+    read_topic,
+    send_raw,
+)
+from tests.platform import eventually, running
+
+pytestmark = pytest.mark.integration
+
+
+class SimulatedCrash(Exception):
+    """Stands for the process dying at a chosen point."""
+
+
+async def committed_total(runner: ConsumerRunner, topic: str) -> int:
+    partitions = runner.consumer.partitions_for_topic(topic) or set()
+    offsets = [await runner.consumer.committed(TopicPartition(topic, p)) for p in partitions]
+    return sum(o or 0 for o in offsets)
+
+
+async def run_until_committed(runner: ConsumerRunner, topic: str, count: int) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await eventually(lambda: _at_least(runner, topic, count))
+    finally:
+        stop.set()
+        await task
+
+
+async def _at_least(runner: ConsumerRunner, topic: str, count: int) -> bool:
+    return await committed_total(runner, topic) >= count
+
+
+def duplicates_seen() -> float:
+    return EVENTS_CONSUMED.labels("activities", "member.registered", "duplicate")._value.get()
+
+
+async def test_same_event_delivered_three_times_changes_the_projection_once(
+    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+) -> None:
+    settings = await settings_for(ActivitiesSettings)
+    conn = await db_conn(settings.database_url)
+    await conn.execute(EFFECT_LOG_DDL)
+    topic = settings.topic("members")
+    event = member_registered("王五")
+    await send_raw(settings, topic, [(event.key.encode(), event.to_bytes())] * 3)
+    counting = CountingHandlers(HANDLERS)
+    async with consumer_runner(ACTIVITIES, settings, counting.handlers) as runner:
+        await run_until_committed(runner, topic, 3)
+
+    assert await effects(conn, event.event_id) == 1
+    assert await conn.fetchval("SELECT count(*) FROM member_projection") == 1
+    assert await conn.fetchval("SELECT name FROM member_projection") == "王五"
+    assert await conn.fetchval("SELECT count(*) FROM inbox") == 1
+
+
+async def test_crash_between_database_commit_and_offset_commit_redelivers_without_effect(
+    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+) -> None:
+    settings = await settings_for(ActivitiesSettings)
+    conn = await db_conn(settings.database_url)
+    await conn.execute(EFFECT_LOG_DDL)
+    topic = settings.topic("members")
+    event = member_registered("赵六")
+    await send_raw(settings, topic, [(event.key.encode(), event.to_bytes())])
+    counting = CountingHandlers(HANDLERS)
+
+    async def crash(tp: TopicPartition, offset: int) -> None:
+        raise SimulatedCrash
+
+    async with consumer_runner(
+        ACTIVITIES, settings, counting.handlers, after_db_commit=crash
+    ) as runner:
+        with pytest.raises(SimulatedCrash):
+            await runner.run(asyncio.Event())
+        assert await committed_total(runner, topic) == 0
+    assert await effects(conn, event.event_id) == 1  # the effect is committed
+
+    before = duplicates_seen()
+    async with consumer_runner(ACTIVITIES, settings, counting.handlers) as runner:
+        await run_until_committed(runner, topic, 1)
+    assert duplicates_seen() == before + 1  # redelivered after the restart ...
+    assert await effects(conn, event.event_id) == 1  # ... and skipped by the inbox
+    assert await conn.fetchval("SELECT count(*) FROM member_projection") == 1
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(
+    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+) -> None:
+    settings = await settings_for(ActivitiesSettings)
+    conn = await db_conn(settings.database_url)
+    await conn.execute(EFFECT_LOG_DDL)
+    topic = settings.topic("members")
+    key = b"same-key-so-one-partition"
+    good1, failing, good2 = (member_registered(n) for n in ("甲", "永远失败", "乙"))
+    await send_raw(
+        settings,
+        topic,
+        [
+            (key, good1.to_bytes()),
+            (key, b"{not json"),
+            (key, failing.to_bytes()),
+            (key, good2.to_bytes()),
+        ],
+    )
+
+    async def fails_for_one_name(session: AsyncSession, event: EventEnvelope, payload: Any) -> None:
+        if payload.member.name == "永远失败":
+            raise RuntimeError("处理器故障")
+        await HANDLERS["member.registered"](session, event, payload)
+
+    counting = CountingHandlers({"member.registered": fails_for_one_name})
+    async with consumer_runner(ACTIVITIES, settings, counting.handlers) as runner:
+        await run_until_committed(runner, topic, 4)
+    assert await effects(conn, good1.event_id) == await effects(conn, good2.event_id) == 1
+    assert await effects(conn, failing.event_id) == 0
+
+    letters = await read_topic(settings, settings.dead_letter_topic, expect=2)
+    assert len(letters) == 2
+    headers = [{k: v.decode() for k, v in r.headers} for r in letters]
+    by_offset = {int(h["dlq_origin_offset"]): h for h in headers}
+    assert set(by_offset) == {1, 2}
+    assert "JSON" in by_offset[1]["dlq_error"] or "json" in by_offset[1]["dlq_error"]
+    assert "处理器故障" in by_offset[2]["dlq_error"]
+    assert by_offset[2]["dlq_attempts"] == str(settings.consumer_max_attempts)
+    for h in headers:
+        assert h["dlq_origin_topic"] == topic
+        assert h["dlq_consumer"] == settings.consumer_group
+    assert {r.value for r in letters} == {b"{not json", failing.to_bytes()}
+
+    names = {r["name"] for r in await conn.fetch("SELECT name FROM member_projection")}
+    assert names == {"甲", "乙"}
+
+    # The operator lists the dead letters and replays the one a fixed handler can take.
+    async with running("activities", settings) as service:
+        listed = (await service.client.get("/ops/dead-letters")).json()
+        assert [d["offset"] for d in listed] == [1, 2]
+        failed = next(d for d in listed if d["offset"] == 2)
+        assert failed["event_id"] == str(failing.event_id)
+        replay = await service.client.post(f"/ops/dead-letters/{failed['id']}/replay")
+        assert replay.status_code == 200, replay.text
+        again = await service.client.post(f"/ops/dead-letters/{failed['id']}/replay")
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "already_replayed"
+
+        async def projected() -> bool:
+            return bool(
+                await conn.fetchval(
+                    "SELECT count(*) FROM member_projection WHERE name = '永远失败'"
+                )
+            )
+
+        await eventually(projected)
+        pending = (await service.client.get("/ops/dead-letters")).json()
+        assert [d["offset"] for d in pending] == [1]

@@ -1,0 +1,223 @@
+"""The outbox relay: nothing published from a rolled-back transaction, re-publish after a
+crash, several relays on one outbox, and a broker that stops answering for a while."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.activities.app import SPEC as ACTIVITIES
+from services.activities.handlers import HANDLERS
+from services.activities.settings import ActivitiesSettings
+from services.members.models import messaging
+from services.members.registry.schemas import MemberCreate
+from services.members.registry.service import register_member
+from services.members.settings import MembersSettings
+from shared.db import create_engine, session_factory
+from shared.envelope import EventEnvelope
+from shared.kafka import ensure_topics, make_producer
+from shared.outbox import AfterPublish, OutboxRelay, add_events
+from shared.settings import ServiceSettings
+from tests.infra import Infra
+from tests.messaging import (
+    EFFECT_LOG_DDL,
+    CountingHandlers,
+    consumer_runner,
+    effects,
+    member_registered,
+    read_topic,
+)
+from tests.platform import eventually, running
+
+pytestmark = pytest.mark.integration
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+@asynccontextmanager
+async def members_outbox(
+    settings: ServiceSettings,
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], Callable[..., OutboxRelay]]]:
+    """Sessions on the members database and a factory of relays on its outbox."""
+    await ensure_topics(settings, [settings.topic("members")])
+    engine = create_engine(settings.database_url, 5)
+    sessions = session_factory(engine)
+    producers = []
+
+    def relay(batch_size: int = 500, after_publish: AfterPublish | None = None) -> OutboxRelay:
+        producer = make_producer(settings)
+        producers.append(producer)
+        return OutboxRelay(
+            service="members",
+            sessions=sessions,
+            outbox=messaging.outbox,
+            producer=producer,
+            database_url=settings.database_url,
+            batch_size=batch_size,
+            poll_seconds=0.2,
+            after_publish=after_publish,
+        )
+
+    try:
+        yield sessions, relay
+    finally:
+        for producer in producers:
+            await producer.stop()
+        await engine.dispose()
+
+
+async def started(relay: OutboxRelay) -> OutboxRelay:
+    await relay.producer.start()
+    return relay
+
+
+async def write_events(
+    sessions: async_sessionmaker[AsyncSession], topic: str, events: list[EventEnvelope]
+) -> None:
+    async with sessions() as session, session.begin():
+        await add_events(session, messaging.outbox, topic, events)
+
+
+async def unsent(conn: Any) -> int:
+    count: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+    return count
+
+
+async def test_rolled_back_transaction_publishes_nothing(
+    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+) -> None:
+    settings = await settings_for(MembersSettings)
+    topic = settings.topic("members")
+    community = uuid.uuid4()
+    async with members_outbox(settings) as (sessions, relay_factory):
+        with pytest.raises(RuntimeError):
+            async with sessions() as session, session.begin():
+                await register_member(
+                    session, MemberCreate(name="回滚", community_id=community), topic=topic
+                )
+                raise RuntimeError("the request failed after the member was written")
+        async with sessions() as session, session.begin():
+            kept = await register_member(
+                session, MemberCreate(name="保留", community_id=community), topic=topic
+            )
+        relay = await started(relay_factory())
+        assert await relay.publish_batch() == 1
+        assert await relay.publish_batch() == 0
+
+    records = await read_topic(settings, topic, expect=1)
+    assert [r.key for r in records] == [str(kept.id).encode()]
+    conn = await db_conn(settings.database_url)
+    assert await conn.fetchval("SELECT count(*) FROM member") == 1
+
+
+async def test_relay_crash_after_publishing_republishes_and_consumers_ignore_the_copy(
+    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+) -> None:
+    members = await settings_for(MembersSettings)
+    activities = await settings_for(ActivitiesSettings)
+    topic = members.topic("members")
+    events = [member_registered(f"党员{i}") for i in range(5)]
+
+    async def crash(ids: list[int]) -> None:
+        raise SimulatedCrash
+
+    async with members_outbox(members) as (sessions, relay_factory):
+        await write_events(sessions, topic, events)
+        crashing = await started(relay_factory(after_publish=crash))
+        with pytest.raises(SimulatedCrash):
+            await crashing.publish_batch()
+        members_conn = await db_conn(members.database_url)
+        assert await unsent(members_conn) == 5  # acknowledged by the broker, never marked
+        assert await (await started(relay_factory())).publish_batch() == 5
+        assert await unsent(members_conn) == 0
+
+    assert len(await read_topic(members, topic, expect=10)) == 10  # every event twice
+    conn = await db_conn(activities.database_url)
+    await conn.execute(EFFECT_LOG_DDL)
+    counting = CountingHandlers(HANDLERS)
+    async with consumer_runner(ACTIVITIES, activities, counting.handlers) as runner:
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+
+        async def all_projected() -> bool:
+            return await conn.fetchval("SELECT count(*) FROM inbox") == 5
+
+        await eventually(all_projected)
+        await asyncio.sleep(1.0)  # let the copies arrive too
+        stop.set()
+        await task
+    for event in events:
+        assert await effects(conn, event.event_id) == 1
+    assert await conn.fetchval("SELECT count(*) FROM member_projection") == 5
+
+
+async def test_two_relays_on_one_outbox_publish_every_event_exactly_once(
+    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+) -> None:
+    settings = await settings_for(MembersSettings)
+    topic = settings.topic("members")
+    events = [member_registered(f"党员{i}") for i in range(1000)]
+    async with members_outbox(settings) as (sessions, relay_factory):
+        for start in range(0, len(events), 100):
+            await write_events(sessions, topic, events[start : start + 100])
+        relays = [await started(relay_factory(batch_size=25)) for _ in range(2)]
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(r.run(stop)) for r in relays]
+        conn = await db_conn(settings.database_url)
+
+        async def drained() -> bool:
+            return await unsent(conn) == 0
+
+        await eventually(drained, timeout=60)
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    records = await read_topic(settings, topic, expect=1000)
+    ids = [EventEnvelope.from_bytes(r.value).event_id for r in records]
+    assert len(ids) == 1000
+    assert set(ids) == {e.event_id for e in events}
+
+
+async def test_broker_paused_mid_stream_loses_nothing_and_the_relay_catches_up(
+    infra: Infra, settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+) -> None:
+    if infra.broker is None:
+        pytest.skip("needs a broker process this test run started (embedded Tansu)")
+    members = await settings_for(MembersSettings)
+    activities = await settings_for(ActivitiesSettings)
+    community = str(uuid.uuid4())
+    total = 120
+    async with (
+        running("members", members) as m,
+        running("activities", activities),
+    ):
+        for i in range(total):
+            if i == 40:
+                os.kill(infra.broker.pid, signal.SIGSTOP)
+            if i == 80:
+                await asyncio.sleep(1.0)  # more than 5 s paused by now, writes went on
+                os.kill(infra.broker.pid, signal.SIGCONT)
+            response = await m.client.post(
+                "/members", json={"name": f"党员{i}", "community_id": community}
+            )
+            assert response.status_code == 201, response.text
+            if 40 <= i < 80:
+                await asyncio.sleep(0.1)
+        conn = await db_conn(activities.database_url)
+
+        async def all_projected() -> bool:
+            return await conn.fetchval("SELECT count(*) FROM member_projection") == total
+
+        await eventually(all_projected, timeout=90)
+    members_conn = await db_conn(members.database_url)
+    assert await unsent(members_conn) == 0
