@@ -32,6 +32,14 @@ def upgrade(service: str, database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(service, database_url), revision)
 
 
+def upgrade_or_downgrade(service: str, database_url: str, revision: str) -> None:
+    """Move to ``revision`` in whichever direction it lies ("base" empties the schema)."""
+    if revision == "base":
+        command.downgrade(alembic_config(service, database_url), "base")
+    else:
+        command.upgrade(alembic_config(service, database_url), revision)
+
+
 def check(service: str, database_url: str) -> None:
     """Fails when the models hold something no migration creates (``alembic check``)."""
     command.check(alembic_config(service, database_url))

@@ -1,0 +1,1 @@
+"""Benchmarks that run against real infrastructure (PostgreSQL and a Kafka-protocol broker)."""
