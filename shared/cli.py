@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,10 +14,13 @@ from shared.runtime import Mode
 from shared.settings import ServiceSettings
 
 
+S = TypeVar("S", bound=ServiceSettings)
+
+
 def main(
     service: str,
-    settings_factory: Callable[[], ServiceSettings],
-    app_factory: Callable[[ServiceSettings, Mode], FastAPI],
+    settings_factory: Callable[[], S],
+    app_factory: Callable[[S, Mode], FastAPI],
 ) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     parser.add_argument(

@@ -22,10 +22,10 @@ async def upsert_if_newer(
     Returns whether the row changed. Duplicates and out-of-order deliveries therefore
     leave the projection as the newest event left it.
     """
-    stmt = pg_insert(table).values(dict(values))
-    stmt = stmt.on_conflict_do_update(
+    insert = pg_insert(table).values(dict(values))
+    upsert = insert.on_conflict_do_update(
         index_elements=list(key),
-        set_={c: stmt.excluded[c] for c in values if c not in key},
-        where=table.c[version_column] < stmt.excluded[version_column],
+        set_={c: insert.excluded[c] for c in values if c not in key},
+        where=table.c[version_column] < insert.excluded[version_column],
     ).returning(table.c[version_column])
-    return (await session.execute(stmt)).first() is not None
+    return (await session.execute(upsert)).first() is not None

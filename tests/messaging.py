@@ -35,7 +35,7 @@ def member_registered(name: str = "李四", member_id: uuid.UUID | None = None) 
         updated_at=datetime.now(UTC),
     )
     return EventEnvelope(
-        type=MEMBER_REGISTERED.type,
+        type=MEMBER_REGISTERED.event_type,
         producer="members",
         tenant=Tenant(community_id=community),
         key=str(member_id),

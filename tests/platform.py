@@ -12,13 +12,17 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.activities.app import SPEC as ACTIVITIES, create_app as activities_app
+from services.activities.app import SPEC as ACTIVITIES
+from services.activities.app import create_app as activities_app
 from services.activities.settings import ActivitiesSettings
-from services.members.app import SPEC as MEMBERS, create_app as members_app
+from services.members.app import SPEC as MEMBERS
+from services.members.app import create_app as members_app
 from services.members.settings import MembersSettings
-from services.notify.app import SPEC as NOTIFY, create_app as notify_app
+from services.notify.app import SPEC as NOTIFY
+from services.notify.app import create_app as notify_app
 from services.notify.settings import NotifySettings
-from services.scoring.app import SPEC as SCORING, create_app as scoring_app
+from services.scoring.app import SPEC as SCORING
+from services.scoring.app import create_app as scoring_app
 from services.scoring.settings import ScoringSettings
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings

@@ -55,7 +55,7 @@ def member_event() -> EventEnvelope:
         updated_at=datetime.now(UTC),
     )
     return EventEnvelope(
-        type=MEMBER_REGISTERED.type,
+        type=MEMBER_REGISTERED.event_type,
         version=MEMBER_REGISTERED.version,
         producer="members",
         tenant=Tenant(community_id=community_id),

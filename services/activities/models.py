@@ -1,4 +1,4 @@
-"""Base and messaging tables of the activities service; feature tables live in their feature folders."""
+"""Base and messaging tables of the activities service; feature tables sit in feature folders."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""notify: reminders, anniversaries, dues reminders, plans and bulletins, by the channels people use."""
+"""notify: reminders, anniversaries, dues, plans and bulletins, by the channels people use."""

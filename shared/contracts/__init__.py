@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 @dataclass(frozen=True)
 class Contract:
-    type: str
+    event_type: str
     version: int
     producer: str
     payload: type[BaseModel]

@@ -23,7 +23,8 @@ async def test_models_match_migrations_and_downgrade_works(
     await asyncio.to_thread(migrations.upgrade_or_downgrade, service, url, "base")
     conn = await db_conn(url)
     tables = await conn.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        "SELECT tablename FROM pg_tables"
+        " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
     )
     assert tables == []
     await asyncio.to_thread(migrations.upgrade, service, url)

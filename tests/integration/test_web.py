@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from shared.db import create_engine
-
 from tests.platform import RunningService, eventually
 
 pytestmark = pytest.mark.integration

@@ -48,7 +48,7 @@ async def register_member(
         )
     )
     event = EventEnvelope(
-        type=MEMBER_REGISTERED.type,
+        type=MEMBER_REGISTERED.event_type,
         version=MEMBER_REGISTERED.version,
         producer="members",
         tenant=Tenant(district_id=member.district_id, community_id=member.community_id),
