@@ -13,7 +13,6 @@ from shared import migrations
 from shared.runtime import Mode
 from shared.settings import ServiceSettings
 
-
 S = TypeVar("S", bound=ServiceSettings)
 
 

@@ -51,6 +51,7 @@ def http(method: str, url: str, body: dict[str, str] | None = None) -> tuple[int
 
 def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     base = free_port_base()
+    log = (tmp_path / "services.log").open("wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -68,7 +69,7 @@ def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) ->
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=open(tmp_path / "services.log", "wb"),
+        stderr=log,
         text=True,
     )
     try:
@@ -106,9 +107,10 @@ def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) ->
         assert len(children) >= 6  # PostgreSQL, Tansu and the four services (and pg workers)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0
-        gone, alive = psutil.wait_procs(children, timeout=10)
+        _, alive = psutil.wait_procs(children, timeout=10)
         assert alive == [], [p.cmdline() for p in alive]
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        log.close()
