@@ -54,17 +54,27 @@ async def _at_least(runner: ConsumerRunner, topic: str, count: int) -> bool:
     return await committed_total(runner, topic) >= count
 
 
+Activities = tuple[ActivitiesSettings, Any, str]
+
+
+@pytest.fixture
+async def activities(settings_for: Callable[..., Any], db_conn: Callable[..., Any]) -> Activities:
+    """Settings on a fresh activities database with an effect log, its connection, and
+    the members topic it consumes."""
+    settings = await settings_for(ActivitiesSettings)
+    conn = await db_conn(settings.database_url)
+    await conn.execute(EFFECT_LOG_DDL)
+    return settings, conn, settings.topic("members")
+
+
 def duplicates_seen() -> float:
     return EVENTS_CONSUMED.labels("activities", "member.registered", "duplicate")._value.get()
 
 
 async def test_same_event_delivered_three_times_changes_the_projection_once(
-    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+    activities: Activities,
 ) -> None:
-    settings = await settings_for(ActivitiesSettings)
-    conn = await db_conn(settings.database_url)
-    await conn.execute(EFFECT_LOG_DDL)
-    topic = settings.topic("members")
+    settings, conn, topic = activities
     event = member_registered("王五")
     await send_raw(settings, topic, [(event.key.encode(), event.to_bytes())] * 3)
     counting = CountingHandlers(HANDLERS)
@@ -78,12 +88,9 @@ async def test_same_event_delivered_three_times_changes_the_projection_once(
 
 
 async def test_crash_between_database_commit_and_offset_commit_redelivers_without_effect(
-    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+    activities: Activities,
 ) -> None:
-    settings = await settings_for(ActivitiesSettings)
-    conn = await db_conn(settings.database_url)
-    await conn.execute(EFFECT_LOG_DDL)
-    topic = settings.topic("members")
+    settings, conn, topic = activities
     event = member_registered("赵六")
     await send_raw(settings, topic, [(event.key.encode(), event.to_bytes())])
     counting = CountingHandlers(HANDLERS)
@@ -108,12 +115,9 @@ async def test_crash_between_database_commit_and_offset_commit_redelivers_withou
 
 
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(
-    settings_for: Callable[..., Any], db_conn: Callable[..., Any]
+    activities: Activities,
 ) -> None:
-    settings = await settings_for(ActivitiesSettings)
-    conn = await db_conn(settings.database_url)
-    await conn.execute(EFFECT_LOG_DDL)
-    topic = settings.topic("members")
+    settings, conn, topic = activities
     key = b"same-key-so-one-partition"
     good1, failing, good2 = (member_registered(n) for n in ("甲", "永远失败", "乙"))
     await send_raw(
