@@ -15,10 +15,14 @@ import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from shared.embedded import EmbeddedBroker, EmbeddedPostgres
+from shared.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+
+POSTGRES_IMAGE = "postgres:17"
+KAFKA_IMAGE = "apache/kafka:4.1.0"
 
 
 @dataclass
@@ -52,15 +56,43 @@ def start_infra(stack: ExitStack) -> Infra:
     return _embedded(stack)
 
 
+def kafka_env(host_port: int) -> dict[str, str]:
+    """apache/kafka in KRaft mode, one node. The broker advertises the host's port, so the
+    container port is bound to the same number on the host (a randomly mapped port could
+    not be advertised before the container starts)."""
+    return {
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_LISTENERS": f"PLAINTEXT://0.0.0.0:{host_port},CONTROLLER://0.0.0.0:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://localhost:{host_port}",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
+        "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+    }
+
+
+def kafka_container(host_port: int) -> Any:
+    from testcontainers.core.container import DockerContainer
+
+    container = DockerContainer(KAFKA_IMAGE).with_bind_ports(host_port, host_port)
+    for key, value in kafka_env(host_port).items():
+        container = container.with_env(key, value)
+    return container
+
+
 def _docker(stack: ExitStack) -> Infra:
-    from testcontainers.kafka import KafkaContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
     from testcontainers.postgres import PostgresContainer
 
-    pg = stack.enter_context(PostgresContainer("postgres:17", driver="asyncpg"))
-    kafka = stack.enter_context(KafkaContainer("apache/kafka:3.9.1").with_kraft())
-    return Infra(
-        "docker", pg.get_connection_url(), kafka.get_bootstrap_server(), idempotent_producer=True
-    )
+    pg = stack.enter_context(PostgresContainer(POSTGRES_IMAGE, driver="asyncpg"))
+    port = free_port()
+    kafka = stack.enter_context(kafka_container(port))
+    wait_for_logs(kafka, "Kafka Server started", timeout=120)
+    return Infra("docker", pg.get_connection_url(), f"localhost:{port}", idempotent_producer=True)
 
 
 def _embedded(stack: ExitStack) -> Infra:
