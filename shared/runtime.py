@@ -1,8 +1,8 @@
 """A service at run time: engine, producer, outbox relay and consumer, wired once.
 
 Every service describes itself with a :class:`ServiceSpec` (its tables, routers and
-handler table); :class:`ServiceRuntime` starts and stops the moving parts, and
-:func:`create_service_app` wraps them in a FastAPI app with probes and metrics.
+handler table); :class:`ServiceRuntime` starts and stops the moving parts;
+``shared.app.create_service_app`` wraps them in a FastAPI app.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.consumer import ConsumerRunner, Handler
 from shared.db import create_engine, session_factory
 from shared.kafka import ensure_topics, make_consumer, make_producer
-from shared.log import configure_logging, get_logger
+from shared.log import get_logger
 from shared.messaging_tables import MessagingTables
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
@@ -133,37 +133,6 @@ class ServiceRuntime:
         if self.producer is None:
             raise RuntimeError("producer not started")
         await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2.0)
-
-
-def create_service_app(
-    spec: ServiceSpec, settings: ServiceSettings, mode: Mode = "all", *, title: str
-) -> FastAPI:
-    from shared.errors import install_error_handlers
-    from shared.ops import ops_router
-    from shared.web import RequestContextMiddleware
-
-    configure_logging(spec.name, settings.log_level, settings.log_json)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = ServiceRuntime(spec, settings)
-        app.state.runtime = runtime
-        await runtime.start(mode)
-        try:
-            yield
-        finally:
-            await runtime.stop()
-
-    app = FastAPI(title=title, lifespan=lifespan)
-    app.add_middleware(
-        RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes
-    )
-    install_error_handlers(app)
-    app.include_router(ops_router)
-    if mode in ("api", "all"):
-        for router in spec.routers:
-            app.include_router(router)
-    return app
 
 
 def get_runtime(request: Request) -> ServiceRuntime:

@@ -6,7 +6,8 @@ from services.activities.handlers import HANDLERS
 from services.activities.members.api import router as members_router
 from services.activities.models import ActivitiesBase, messaging
 from services.activities.settings import ActivitiesSettings
-from shared.runtime import Mode, ServiceSpec, create_service_app
+from shared.app import create_service_app
+from shared.runtime import Mode, ServiceSpec
 
 SPEC = ServiceSpec(
     name="activities",

@@ -6,7 +6,8 @@ from services.members.handlers import HANDLERS
 from services.members.models import MembersBase, messaging
 from services.members.registry.api import router as registry_router
 from services.members.settings import MembersSettings
-from shared.runtime import Mode, ServiceSpec, create_service_app
+from shared.app import create_service_app
+from shared.runtime import Mode, ServiceSpec
 
 SPEC = ServiceSpec(
     name="members",

@@ -6,7 +6,8 @@ from services.notify.handlers import HANDLERS
 from services.notify.members.api import router as members_router
 from services.notify.models import NotifyBase, messaging
 from services.notify.settings import NotifySettings
-from shared.runtime import Mode, ServiceSpec, create_service_app
+from shared.app import create_service_app
+from shared.runtime import Mode, ServiceSpec
 
 SPEC = ServiceSpec(
     name="notify",

@@ -6,7 +6,8 @@ from services.scoring.handlers import HANDLERS
 from services.scoring.members.api import router as members_router
 from services.scoring.models import ScoringBase, messaging
 from services.scoring.settings import ScoringSettings
-from shared.runtime import Mode, ServiceSpec, create_service_app
+from shared.app import create_service_app
+from shared.runtime import Mode, ServiceSpec
 
 SPEC = ServiceSpec(
     name="scoring",

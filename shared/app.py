@@ -1,0 +1,42 @@
+"""The FastAPI app of a service: its routers, probes, metrics, errors and lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from shared.errors import install_error_handlers
+from shared.log import configure_logging
+from shared.ops import ops_router
+from shared.runtime import Mode, ServiceRuntime, ServiceSpec
+from shared.settings import ServiceSettings
+from shared.web import RequestContextMiddleware
+
+
+def create_service_app(
+    spec: ServiceSpec, settings: ServiceSettings, mode: Mode = "all", *, title: str
+) -> FastAPI:
+    configure_logging(spec.name, settings.log_level, settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = ServiceRuntime(spec, settings)
+        app.state.runtime = runtime
+        await runtime.start(mode)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.add_middleware(
+        RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes
+    )
+    install_error_handlers(app)
+    app.include_router(ops_router)
+    if mode in ("api", "all"):
+        for router in spec.routers:
+            app.include_router(router)
+    return app
