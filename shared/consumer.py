@@ -22,11 +22,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from prometheus_client.metrics import MetricWrapperBase
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -62,6 +64,12 @@ class Decoded:
     handler: Handler | None = None
     error: str | None = None
     attempts: int = 0
+
+
+@lru_cache(maxsize=4096)
+def _child(metric: MetricWrapperBase, *labels: str) -> Any:
+    """``metric.labels(...)`` validates and locks on every call; per event, look it up once."""
+    return metric.labels(*labels)
 
 
 def is_transient_infrastructure_error(exc: BaseException) -> bool:
@@ -174,20 +182,23 @@ class ConsumerRunner:
                 for d in work
                 if d.envelope is not None
             ]
+            # executemany, not .values(rows): a multi-row VALUES clause cannot be cached and
+            # would be compiled anew for every batch; "insertmanyvalues" still sends one
+            # INSERT ... VALUES ... RETURNING per 1000 rows.
             new_ids = set(
                 (
                     await session.execute(
                         pg_insert(self.inbox)
-                        .values(rows)
                         .on_conflict_do_nothing()
-                        .returning(self.inbox.c.event_id)
+                        .returning(self.inbox.c.event_id),
+                        rows,
                     )
                 ).scalars()
             )
             for d in work:
                 assert d.envelope is not None and d.handler is not None
                 if d.envelope.event_id not in new_ids:
-                    EVENTS_CONSUMED.labels(self.service, d.envelope.type, "duplicate").inc()
+                    _child(EVENTS_CONSUMED, self.service, d.envelope.type, "duplicate").inc()
                     continue
                 new_ids.discard(d.envelope.event_id)  # a duplicate inside one batch runs once
                 await self._handle(session, d)
@@ -208,8 +219,8 @@ class ConsumerRunner:
             raise
         finally:
             structlog.contextvars.unbind_contextvars("event_id", "correlation_id", "community_id")
-        HANDLER_LATENCY.labels(self.service, env.type).observe(time.perf_counter() - started)
-        EVENTS_CONSUMED.labels(self.service, env.type, "handled").inc()
+        _child(HANDLER_LATENCY, self.service, env.type).observe(time.perf_counter() - started)
+        _child(EVENTS_CONSUMED, self.service, env.type, "handled").inc()
 
     async def _one_with_retries(self, d: Decoded, stop: asyncio.Event) -> str | None:
         """Handle one message in its own transaction; return the error if it is poison."""

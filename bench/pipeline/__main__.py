@@ -71,6 +71,12 @@ def report(pipeline: RunResult, raw: RunResult) -> None:
         "handler (SQLAlchemy after_commit)"
     )
     print(f"raw events/s = N / (first send -> last message consumed); {raw.seconds:.2f} s")
+    for name, run in (("pipeline", pipeline), ("raw", raw)):
+        steal = "" if run.steal is None else f", CPU steal {run.steal:.0%} of the machine"
+        print(
+            f"{name}: this process used {run.cpu_seconds:.1f} s CPU "
+            f"({run.cpu_seconds / run.seconds:.0%} of one core){steal}"
+        )
     print()
     for label, ok in (
         (f"pipeline >= {TARGET_RATE:,.0f} events/s", pipeline.rate >= TARGET_RATE),
@@ -82,7 +88,7 @@ def report(pipeline: RunResult, raw: RunResult) -> None:
 async def main(n: int) -> None:
     configure_logging("bench", "WARNING", json=False)
     async with AsyncExitStack() as stack:
-        print("starting PostgreSQL (durable) and the broker, migrating ...", file=sys.stderr)
+        print("preparing PostgreSQL (durable if started here) and the broker", file=sys.stderr)
         infra = await start_infra(stack)
         print(f"infrastructure: {infra.kind}; {n:,} events", file=sys.stderr)
         prefix = f"bench{uuid.uuid4().hex[:8]}."

@@ -37,10 +37,38 @@ class RunResult:
     events: int
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # this process's CPU time while the run was timed
+    steal: float | None = None  # share of the machine's CPU time the hypervisor took
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
+
+
+class CpuClock:
+    """This process's CPU time and the machine's steal time (Linux /proc/stat) over a run:
+    on a shared virtual machine, stolen CPU explains much of the run-to-run spread."""
+
+    def __init__(self) -> None:
+        self.process = time.process_time()
+        self.stat = _proc_stat()
+
+    def stop(self, result: RunResult) -> RunResult:
+        result.cpu_seconds = time.process_time() - self.process
+        stat = _proc_stat()
+        if self.stat and stat:
+            delta = [b - a for a, b in zip(self.stat, stat, strict=True)]
+            if sum(delta) > 0 and len(delta) > 7:
+                result.steal = delta[7] / sum(delta)
+        return result
+
+
+def _proc_stat() -> list[int] | None:
+    try:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
 
 
 def member_event() -> EventEnvelope:
@@ -150,13 +178,14 @@ async def run_pipeline(
         tasks.append(asyncio.create_task(runner.run(stop), name="consumer"))
         await asyncio.sleep(0.5)  # the relay's LISTEN connection is up
 
+        clock = CpuClock()
         started = time.perf_counter()
         for offset in range(0, n, WRITE_BATCH):
             envelopes = [member_event() for _ in range(min(WRITE_BATCH, n - offset))]
             async with m_sessions() as session, session.begin():
                 await add_events(session, members_tables.outbox, topic, envelopes)
         await _until(tracker.done, tasks)
-        seconds = tracker.finished_at - started
+        result = clock.stop(RunResult(n, tracker.finished_at - started, tracker.latencies_ms))
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -169,7 +198,7 @@ async def run_pipeline(
     finally:
         await m_engine.dispose()
         await a_engine.dispose()
-    return RunResult(n, seconds, tracker.latencies_ms)
+    return result
 
 
 async def _until(done: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
@@ -243,6 +272,7 @@ async def run_raw(settings: MembersSettings, n: int) -> RunResult:
                 seen += sum(len(records) for records in batches.values())
             return time.perf_counter()
 
+        clock = CpuClock()
         started = time.perf_counter()
         reader = asyncio.create_task(consume())
         futures = [
@@ -253,4 +283,4 @@ async def run_raw(settings: MembersSettings, n: int) -> RunResult:
     finally:
         await consumer.stop()
         await producer.stop()
-    return RunResult(n, finished - started)
+    return clock.stop(RunResult(n, finished - started))
