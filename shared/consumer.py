@@ -49,6 +49,19 @@ from shared.metrics import (
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, EventEnvelope, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """Handles a run of consecutive new events of one type in one call, e.g. with one
+    multi-row upsert: per-event statements are what limits a consumer's throughput.
+    Only for effects where order inside the run does not matter (version-checked
+    projections)."""
+
+    handle: Callable[[AsyncSession, Sequence[tuple[EventEnvelope, Any]]], Awaitable[None]]
+
+
+HandlerEntry = Handler | BatchHandler
 AfterCommit = Callable[[TopicPartition, int], Awaitable[None]]
 
 
@@ -61,7 +74,7 @@ class Decoded:
     record: ConsumerRecord[bytes, bytes]
     envelope: EventEnvelope | None = None
     payload: BaseModel | None = None
-    handler: Handler | None = None
+    handler: HandlerEntry | None = None
     error: str | None = None
     attempts: int = 0
 
@@ -70,6 +83,19 @@ class Decoded:
 def _child(metric: MetricWrapperBase, *labels: str) -> Any:
     """``metric.labels(...)`` validates and locks on every call; per event, look it up once."""
     return metric.labels(*labels)
+
+
+def _runs(events: Sequence[Decoded]) -> list[list[Decoded]]:
+    """Split into runs that one call handles: consecutive events sharing a batch handler
+    form one run; every event for a plain handler is a run of its own. Order between
+    runs is kept, so effects of different handlers happen in the order of the events."""
+    runs: list[list[Decoded]] = []
+    for d in events:
+        if runs and isinstance(d.handler, BatchHandler) and runs[-1][0].handler is d.handler:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
 
 
 def is_transient_infrastructure_error(exc: BaseException) -> bool:
@@ -92,7 +118,7 @@ class ConsumerRunner:
         inbox: Table,
         dead_letters: Table,
         dead_letter_topic: str,
-        handlers: Mapping[str, Handler],
+        handlers: Mapping[str, HandlerEntry],
         max_attempts: int = 5,
         backoff_seconds: float = 0.2,
         backoff_max_seconds: float = 5.0,
@@ -195,32 +221,41 @@ class ConsumerRunner:
                     )
                 ).scalars()
             )
+            fresh: list[Decoded] = []
             for d in work:
-                assert d.envelope is not None and d.handler is not None
+                assert d.envelope is not None
                 if d.envelope.event_id not in new_ids:
                     _child(EVENTS_CONSUMED, self.service, d.envelope.type, "duplicate").inc()
                     continue
                 new_ids.discard(d.envelope.event_id)  # a duplicate inside one batch runs once
-                await self._handle(session, d)
+                fresh.append(d)
+            for run in _runs(fresh):
+                await self._handle(session, run)
 
-    async def _handle(self, session: AsyncSession, d: Decoded) -> None:
-        assert d.envelope is not None and d.handler is not None
-        env = d.envelope
+    async def _handle(self, session: AsyncSession, run: Sequence[Decoded]) -> None:
+        """Run one handler over a run of events: a plain handler once per event, a batch
+        handler once for the whole run."""
+        first = run[0]
+        assert first.envelope is not None and first.handler is not None
+        env, handler = first.envelope, first.handler
         structlog.contextvars.bind_contextvars(
-            event_id=str(env.event_id),
+            event_id=str(env.event_id) if len(run) == 1 else f"{len(run)} events",
             correlation_id=env.correlation_id,
             community_id=str(env.tenant.community_id) if env.tenant.community_id else None,
         )
         started = time.perf_counter()
         try:
-            await d.handler(session, env, d.payload)
+            if isinstance(handler, BatchHandler):
+                await handler.handle(session, [(d.envelope, d.payload) for d in run])  # type: ignore[misc]
+            else:
+                await handler(session, env, first.payload)
         except Exception:
             EVENTS_FAILED.labels(self.service, env.type).inc()
             raise
         finally:
             structlog.contextvars.unbind_contextvars("event_id", "correlation_id", "community_id")
         _child(HANDLER_LATENCY, self.service, env.type).observe(time.perf_counter() - started)
-        _child(EVENTS_CONSUMED, self.service, env.type, "handled").inc()
+        _child(EVENTS_CONSUMED, self.service, env.type, "handled").inc(len(run))
 
     async def _one_with_retries(self, d: Decoded, stop: asyncio.Event) -> str | None:
         """Handle one message in its own transaction; return the error if it is poison."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -52,9 +53,7 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str]) -> Non
             NewTopic(t, settings.kafka_topic_partitions, settings.kafka_replication_factor)
             for t in missing
         ]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another instance was first
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass  # another instance created it first
     finally:
         await admin.close()

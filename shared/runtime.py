@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.consumer import ConsumerRunner, Handler
+from shared.consumer import ConsumerRunner, HandlerEntry
 from shared.db import create_engine, session_factory
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.log import get_logger
@@ -37,7 +37,7 @@ class ServiceSpec:
     metadata: MetaData
     tables: MessagingTables
     routers: Sequence[APIRouter] = ()
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    handlers: Mapping[str, HandlerEntry] = field(default_factory=dict)
     consumes: Sequence[str] = ()  # names of the producing services whose topics it reads
 
 

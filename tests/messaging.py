@@ -4,7 +4,7 @@ events, and consumer runners whose handlers count how often they really ran."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.consumer import AfterCommit, ConsumerRunner, Handler
+from shared.consumer import AfterCommit, BatchHandler, ConsumerRunner, Handler, HandlerEntry
 from shared.contracts.members import MEMBER_REGISTERED, MemberRegistered, MemberState
 from shared.db import create_engine, session_factory
 from shared.envelope import EventEnvelope, Tenant
@@ -51,16 +51,28 @@ class CountingHandlers:
     in the handler's own transaction: the rows count the effects that were committed,
     which no idempotent upsert could hide. Create the table with ``EFFECT_LOG_DDL``."""
 
-    def __init__(self, handlers: Mapping[str, Handler]) -> None:
+    def __init__(self, handlers: Mapping[str, HandlerEntry]) -> None:
         self.handlers = {t: self._wrap(h) for t, h in handlers.items()}
 
     @staticmethod
-    def _wrap(handler: Handler) -> Handler:
+    def _wrap(handler: HandlerEntry) -> HandlerEntry:
+        insert = text("INSERT INTO test_effect_log (event_id) VALUES (:id)")
+        if isinstance(handler, BatchHandler):
+            inner = handler
+
+            async def counted_batch(
+                session: AsyncSession, events: Sequence[tuple[EventEnvelope, Any]]
+            ) -> None:
+                await inner.handle(session, events)
+                await session.execute(insert, [{"id": e.event_id} for e, _ in events])
+
+            return BatchHandler(counted_batch)
+
+        plain: Handler = handler
+
         async def counted(session: AsyncSession, event: EventEnvelope, payload: Any) -> None:
-            await handler(session, event, payload)
-            await session.execute(
-                text("INSERT INTO test_effect_log (event_id) VALUES (:id)"), {"id": event.event_id}
-            )
+            await plain(session, event, payload)
+            await session.execute(insert, {"id": event.event_id})
 
         return counted
 
@@ -76,7 +88,7 @@ async def effects(conn: asyncpg.Connection, event_id: uuid.UUID) -> int:
 async def consumer_runner(
     spec: ServiceSpec,
     settings: ServiceSettings,
-    handlers: Mapping[str, Handler],
+    handlers: Mapping[str, HandlerEntry],
     *,
     after_db_commit: AfterCommit | None = None,
 ) -> AsyncIterator[ConsumerRunner]:

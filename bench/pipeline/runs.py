@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from services.activities.models import messaging as activities_tables
 from services.activities.settings import ActivitiesSettings
 from services.members.models import messaging as members_tables
 from services.members.settings import MembersSettings
-from shared.consumer import ConsumerRunner, Handler
+from shared.consumer import BatchHandler, ConsumerRunner, Handler, HandlerEntry
 from shared.contracts.members import MEMBER_REGISTERED, MemberRegistered, MemberState
 from shared.db import create_engine, session_factory
 from shared.envelope import EventEnvelope, Tenant
@@ -107,9 +108,23 @@ class CommitTracker:
         self.finished_at = 0.0
         self.done = asyncio.Event()
 
-    def wrap(self, handler: Handler) -> Handler:
+    def wrap(self, handler: HandlerEntry) -> HandlerEntry:
+        if isinstance(handler, BatchHandler):
+            inner = handler
+
+            async def tracked_batch(
+                session: AsyncSession, events: Sequence[tuple[EventEnvelope, Any]]
+            ) -> None:
+                await inner.handle(session, events)
+                pending = self._pending(session.sync_session)
+                pending.extend((env.event_id, env.occurred_at) for env, _ in events)
+
+            return BatchHandler(tracked_batch)
+
+        plain: Handler = handler
+
         async def tracked(session: AsyncSession, env: EventEnvelope, payload: Any) -> None:
-            await handler(session, env, payload)
+            await plain(session, env, payload)
             self._pending(session.sync_session).append((env.event_id, env.occurred_at))
 
         return tracked

@@ -1,5 +1,5 @@
 """Events the members service reacts to: none yet (it is the source of member facts)."""
 
-from shared.consumer import Handler
+from shared.consumer import HandlerEntry
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS: dict[str, HandlerEntry] = {}

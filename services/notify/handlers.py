@@ -1,8 +1,8 @@
 """What the notify service reacts to: consumed event type -> handler."""
 
-from services.notify.members.handlers import on_member_registered
-from shared.consumer import Handler
+from services.notify.members.handlers import on_member_changed
+from shared.consumer import HandlerEntry
 
-HANDLERS: dict[str, Handler] = {
-    "member.registered": on_member_registered,
+HANDLERS: dict[str, HandlerEntry] = {
+    "member.registered": on_member_changed,
 }

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities.app import SPEC as ACTIVITIES
 from services.activities.handlers import HANDLERS
+from services.activities.members.handlers import project_members
 from services.activities.settings import ActivitiesSettings
 from shared.consumer import ConsumerRunner
 from shared.envelope import EventEnvelope
@@ -134,7 +135,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_mov
     async def fails_for_one_name(session: AsyncSession, event: EventEnvelope, payload: Any) -> None:
         if payload.member.name == "永远失败":
             raise RuntimeError("处理器故障")
-        await HANDLERS["member.registered"](session, event, payload)
+        await project_members(session, [(event, payload)])
 
     counting = CountingHandlers({"member.registered": fails_for_one_name})
     async with consumer_runner(ACTIVITIES, settings, counting.handlers) as runner:

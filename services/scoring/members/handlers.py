@@ -1,29 +1,35 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.members.models import MemberProjection
+from shared.consumer import BatchHandler
 from shared.contracts.members import MemberRegistered
 from shared.envelope import EventEnvelope
-from shared.projection import upsert_if_newer
+from shared.projection import upsert_many_if_newer
 
 
-async def on_member_registered(
-    session: AsyncSession, event: EventEnvelope, payload: MemberRegistered
+async def project_members(
+    session: AsyncSession, events: Sequence[tuple[EventEnvelope, MemberRegistered]]
 ) -> None:
-    state = payload.member
-    await upsert_if_newer(
-        session,
-        MemberProjection.__table__,  # type: ignore[arg-type]
+    """One upsert for a whole run of member events; the version check keeps the newest."""
+    rows = [
         {
-            "member_id": state.member_id,
-            "version": state.version,
-            "name": state.name,
-            "district_id": state.district_id,
-            "community_id": state.community_id,
-            "branch_id": state.branch_id,
-            "status": state.status,
-            "updated_at": state.updated_at,
-        },
-        key=["member_id"],
-    )
+            "member_id": s.member_id,
+            "version": s.version,
+            "name": s.name,
+            "district_id": s.district_id,
+            "community_id": s.community_id,
+            "branch_id": s.branch_id,
+            "status": s.status,
+            "updated_at": s.updated_at,
+        }
+        for s in (payload.member for _, payload in events)
+    ]
+    table = MemberProjection.__table__
+    await upsert_many_if_newer(session, table, rows, key=["member_id"])  # type: ignore[arg-type]
+
+
+on_member_changed = BatchHandler(project_members)
