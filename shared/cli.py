@@ -1,9 +1,10 @@
-"""``python -m services.<name> [api|worker|all|migrate]`` for every service."""
+"""``python -m services.<name> [api|worker|all|migrate]`` for every service, plus the
+commands a service adds (e.g. ``python -m services.members onboard FILE``)."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import uvicorn
@@ -15,23 +16,35 @@ from shared.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
 
+# A service's own command: gets the settings and the arguments after its name, returns
+# the process exit code. Its docstring's first line is its help.
+Command = Callable[[S, Sequence[str]], int]
+
 
 def main(
     service: str,
     settings_factory: Callable[[], S],
     app_factory: Callable[[S, Mode], FastAPI],
+    commands: Mapping[str, Command[S]] | None = None,
 ) -> None:
+    extra = dict(commands or {})
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     parser.add_argument(
         "command",
         nargs="?",
         default="all",
-        choices=["api", "worker", "all", "migrate"],
+        choices=["api", "worker", "all", "migrate", *extra],
         help="api: HTTP only; worker: outbox relay and consumers; all: both (default); "
-        "migrate: apply database migrations and exit",
+        "migrate: apply database migrations and exit"
+        + "".join(f"; {name}: {_summary(run)}" for name, run in extra.items()),
     )
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments of a service command")
     args = parser.parse_args()
+    if args.args and args.command not in extra:
+        parser.error(f"{args.command} takes no arguments")
     settings = settings_factory()
+    if args.command in extra:
+        raise SystemExit(extra[args.command](settings, args.args))
     if args.command == "migrate":
         migrations.upgrade(service, settings.database_url)
         return
@@ -44,3 +57,7 @@ def main(
         access_log=False,  # the request middleware logs and counts requests itself
         timeout_graceful_shutdown=10,
     )
+
+
+def _summary(command: Callable[..., int]) -> str:
+    return (command.__doc__ or "").strip().split("\n")[0]

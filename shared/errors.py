@@ -30,6 +30,9 @@ class ErrorInfo(BaseModel):
     message: str
     details: list[ErrorDetail] = []
     request_id: str | None = None
+    # The record the error is about, where the caller needs it (e.g. the existing
+    # member a duplicate registration ran into).
+    data: dict[str, Any] | None = None
 
 
 class ErrorBody(BaseModel):
@@ -40,13 +43,29 @@ class AppError(Exception):
     """A domain or request error with a message a person can act on."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: list[ErrorDetail] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[ErrorDetail] | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or []
+        self.data = data
+
+
+def invalid(field: str, message: str) -> AppError:
+    """A 422 about one field, shaped like request validation errors."""
+    detail = ErrorDetail(field=field, message=message)
+    return AppError(422, "validation_failed", "提交的内容有误，请按提示修改", [detail])
+
+
+def stale_version() -> AppError:
+    return AppError(409, "stale_version", "该记录已被他人修改，请刷新后重试")
 
 
 class NotFound(AppError):
@@ -82,7 +101,18 @@ _VALIDATION_MESSAGES = {
     "extra_forbidden": "不允许的字段",
     "model_attributes_type": "格式不正确",
     "dict_type": "应为对象",
+    "date_type": "不是有效的日期（YYYY-MM-DD）",
+    "bool_parsing": "应为是/否（true/false）",
+    "list_type": "应为列表",
+    "too_long": "条目过多",
 }
+
+
+def _validation_message(error: Any) -> str:
+    kind = error.get("type", "")
+    if kind == "value_error":  # our own validators raise ValueError with a Chinese message
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    return _VALIDATION_MESSAGES.get(kind, str(error.get("msg", "格式不正确")))
 
 
 def _request_id() -> str | None:
@@ -96,9 +126,12 @@ def error_response(
     message: str,
     details: list[ErrorDetail] | None = None,
     headers: dict[str, str] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = ErrorBody(
-        error=ErrorInfo(code=code, message=message, details=details or [], request_id=_request_id())
+        error=ErrorInfo(
+            code=code, message=message, details=details or [], request_id=_request_id(), data=data
+        )
     )
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
@@ -111,16 +144,14 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return error_response(exc.status, exc.code, exc.message, exc.details, data=exc.data)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
             ErrorDetail(
                 field=_field(tuple(e.get("loc", ()))),
-                message=_VALIDATION_MESSAGES.get(
-                    e.get("type", ""), str(e.get("msg", "格式不正确"))
-                ),
+                message=_validation_message(e),
             )
             for e in exc.errors()
         ]

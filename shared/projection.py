@@ -6,10 +6,28 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    TextClause,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=256)
@@ -20,6 +38,57 @@ def _upsert(table: Table, columns: tuple[str, ...], key: tuple[str, ...], versio
         index_elements=list(key),
         set_={c: insert.excluded[c] for c in columns if c not in key},
         where=table.c[version] < insert.excluded[version],
+    )
+
+
+# Column types whose Python values asyncpg encodes itself, in arrays too, with no
+# SQLAlchemy processing in between; strings travel as text so that a too-long value fails
+# on the column as it would in a plain INSERT rather than being cut by a cast.
+_ARRAY_SAFE = (Uuid, Integer, DateTime, Date, Boolean, Float, Numeric)
+
+
+def _array_type(column: Column[Any]) -> str | None:
+    if isinstance(column.type, Enum | ARRAY):
+        return None
+    if isinstance(column.type, String):
+        return "text"
+    if isinstance(column.type, _ARRAY_SAFE):
+        return str(column.type.compile(dialect=_DIALECT))
+    return None
+
+
+@lru_cache(maxsize=256)
+def _array_upsert(
+    table: Table, columns: tuple[str, ...], key: tuple[str, ...], version: str
+) -> TextClause | None:
+    """The same upsert as :func:`_upsert` as one statement whose parameters are one array
+    per column (``unnest``): the cost per row is asyncpg's encoding, not SQLAlchemy's
+    parameter processing. ``None`` when a column needs SQLAlchemy (a type it converts, or
+    a Python-side default the plain INSERT would have filled in)."""
+    types = []
+    for c in columns:
+        if c not in table.c:
+            return None
+        array_type = _array_type(table.c[c])
+        if array_type is None:
+            return None
+        types.append(array_type)
+    if any(col.default is not None for col in table.c if col.name not in columns):
+        return None
+    prep = _DIALECT.identifier_preparer
+    name = prep.format_table(table)
+    cols = ", ".join(prep.quote(c) for c in columns)
+    arrays = ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(types))
+    updates = ", ".join(
+        f"{prep.quote(c)} = excluded.{prep.quote(c)}" for c in columns if c not in key
+    )
+    conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    where = (
+        f" WHERE {name}.{prep.quote(version)} < excluded.{prep.quote(version)}" if updates else ""
+    )
+    return text(
+        f"INSERT INTO {name} ({cols}) SELECT * FROM unnest({arrays}) "
+        f"ON CONFLICT ({', '.join(prep.quote(k) for k in key)}) {conflict}{where}"
     )
 
 
@@ -54,5 +123,12 @@ async def upsert_many_if_newer(
         if k not in newest or newest[k][version_column] < row[version_column]:
             newest[k] = row
     columns = tuple(rows[0])
+    array_statement = _array_upsert(table, columns, tuple(key), version_column)
+    if array_statement is not None:
+        await session.execute(
+            array_statement,
+            {f"c{i}": [r[c] for r in newest.values()] for i, c in enumerate(columns)},
+        )
+        return
     statement = _upsert(table, columns, tuple(key), version_column)
     await session.execute(statement, [dict(r) for r in newest.values()])

@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from services.members.handlers import HANDLERS
 from services.members.models import MembersBase, messaging
+from services.members.onboarding.api import router as onboarding_router
+from services.members.organizations.api import router as organizations_router
 from services.members.registry.api import router as registry_router
 from services.members.settings import MembersSettings
 from shared.app import create_service_app
@@ -13,7 +15,7 @@ SPEC = ServiceSpec(
     name="members",
     metadata=MembersBase.metadata,
     tables=messaging,
-    routers=[registry_router],
+    routers=[registry_router, organizations_router, onboarding_router],
     handlers=HANDLERS,
     consumes=[],
 )

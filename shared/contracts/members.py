@@ -1,9 +1,12 @@
-"""Events published by the members service (topic ``<prefix>members.events``)."""
+"""Member events published by the members service (topic ``<prefix>members.events``).
+
+Events carry the member's full state (without contact or identity numbers, which stay
+in the members service) and a per-member version; consumers keep the newest state."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +27,16 @@ class MemberState(BaseModel):
     branch_id: uuid.UUID | None = None
     status: str
     updated_at: datetime
+    # Added in Step 2 (optional, so v1 stays compatible):
+    home_organization_id: uuid.UUID | None = None
+    gender: str | None = None
+    birth_date: date | None = None
+    education: str | None = None
+    categories: list[str] = []
+    specialties: list[str] = []
+    work_unit: str | None = None
+    joined_at: date | None = None
+    lives_in_area: bool | None = None
 
 
 class MemberRegistered(BaseModel):
@@ -32,4 +45,17 @@ class MemberRegistered(BaseModel):
     member: MemberState
 
 
+class MemberChanged(BaseModel):
+    """Updated, moved within the community, or deactivated: the new state and the names
+    of the fields that changed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    member: MemberState
+    changed: list[str] = []
+
+
 MEMBER_REGISTERED = register("member.registered", 1, "members", MemberRegistered)
+MEMBER_UPDATED = register("member.updated", 1, "members", MemberChanged)
+MEMBER_MOVED = register("member.moved", 1, "members", MemberChanged)
+MEMBER_DEACTIVATED = register("member.deactivated", 1, "members", MemberChanged)

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import psutil
@@ -87,10 +86,12 @@ def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) ->
             status, body = http("GET", f"http://127.0.0.1:{port}/readyz")
             assert status == 200, body
 
+        status, branches = http("GET", f"http://127.0.0.1:{base + 1}/organizations?kind=branch")
+        assert status == 200 and isinstance(branches, list) and branches, branches
         status, member = http(
             "POST",
             f"http://127.0.0.1:{base + 1}/members",
-            {"name": "新来的", "community_id": str(uuid.uuid4())},
+            {"name": "新来的", "home_organization_id": branches[0]["id"]},
         )
         assert status == 201, member
         assert isinstance(member, dict)

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tests.orgtree import build_tree, member_body
 from tests.platform import RunningService, eventually
 
 pytestmark = pytest.mark.integration
@@ -16,11 +17,10 @@ CONSUMERS = ("activities", "scoring", "notify")
 async def test_registered_member_reaches_every_projection(
     platform: dict[str, RunningService],
 ) -> None:
-    community, branch = uuid.uuid4(), uuid.uuid4()
+    tree = await build_tree(platform["members"].client)
+    community, branch = tree.community, tree.branch
     response = await platform["members"].client.post(
-        "/members",
-        json={"name": "张三", "community_id": str(community), "branch_id": str(branch)},
-        headers={"X-Correlation-ID": "corr-test-1"},
+        "/members", json=member_body(tree), headers={"X-Correlation-ID": "corr-test-1"}
     )
     assert response.status_code == 201, response.text
     member = response.json()
@@ -44,13 +44,13 @@ async def test_invalid_member_is_refused_with_the_common_error_body(
     platform: dict[str, RunningService],
 ) -> None:
     response = await platform["members"].client.post(
-        "/members", json={"name": "  ", "community_id": "not-a-uuid"}
+        "/members", json={"name": "  ", "home_organization_id": "not-a-uuid"}
     )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "validation_failed"
     fields = {d["field"] for d in error["details"]}
-    assert {"name", "community_id"} <= fields
+    assert {"name", "home_organization_id"} <= fields
     assert error["request_id"] == response.headers["x-request-id"]
 
 

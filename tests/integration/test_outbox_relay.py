@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +18,7 @@ from services.activities.handlers import HANDLERS
 from services.activities.settings import ActivitiesSettings
 from services.members.models import messaging
 from services.members.registry.schemas import MemberCreate
-from services.members.registry.service import register_member
+from services.members.registry.service import Context, register_member
 from services.members.settings import MembersSettings
 from shared.db import create_engine, session_factory
 from shared.envelope import EventEnvelope
@@ -35,6 +34,7 @@ from tests.messaging import (
     member_registered,
     read_topic,
 )
+from tests.orgtree import build_tree, member_body
 from tests.platform import eventually, running
 
 pytestmark = pytest.mark.integration
@@ -98,25 +98,27 @@ async def test_rolled_back_transaction_publishes_nothing(
 ) -> None:
     settings = await settings_for(MembersSettings)
     topic = settings.topic("members")
-    community = uuid.uuid4()
+    async with running("members", settings, worker=False) as api:  # no relay running
+        tree = await build_tree(api.client)
+    ctx = Context(topic=topic)
     async with members_outbox(settings) as (sessions, relay_factory):
         with pytest.raises(RuntimeError):
             async with sessions() as session, session.begin():
-                await register_member(
-                    session, MemberCreate(name="回滚", community_id=community), topic=topic
-                )
+                rolled_back = MemberCreate(name="回滚", home_organization_id=tree.branch)
+                await register_member(session, rolled_back, ctx)
                 raise RuntimeError("the request failed after the member was written")
         async with sessions() as session, session.begin():
-            kept = await register_member(
-                session, MemberCreate(name="保留", community_id=community), topic=topic
-            )
+            kept_data = MemberCreate(name="保留", home_organization_id=tree.branch)
+            kept = await register_member(session, kept_data, ctx)
         relay = await started(relay_factory())
-        assert await relay.publish_batch() == 1
-        assert await relay.publish_batch() == 0
+        while await relay.publish_batch():
+            pass
 
-    records = await read_topic(settings, topic, expect=1)
-    assert [r.key for r in records] == [str(kept.id).encode()]
     conn = await db_conn(settings.database_url)
+    total = await conn.fetchval("SELECT count(*) FROM outbox")
+    records = await read_topic(settings, topic, expect=total)
+    members = [r.key for r in records if dict(r.headers)["event_type"] == b"member.registered"]
+    assert members == [str(kept.id).encode()]
     assert await conn.fetchval("SELECT count(*) FROM member") == 1
 
 
@@ -195,21 +197,19 @@ async def test_broker_paused_mid_stream_loses_nothing_and_the_relay_catches_up(
         pytest.skip("needs a broker process this test run started (embedded Tansu)")
     members = await settings_for(MembersSettings)
     activities = await settings_for(ActivitiesSettings)
-    community = str(uuid.uuid4())
     total = 120
     async with (
         running("members", members) as m,
         running("activities", activities),
     ):
+        tree = await build_tree(m.client)
         for i in range(total):
             if i == 40:
                 os.kill(infra.broker.pid, signal.SIGSTOP)
             if i == 80:
                 await asyncio.sleep(1.0)  # more than 5 s paused by now, writes went on
                 os.kill(infra.broker.pid, signal.SIGCONT)
-            response = await m.client.post(
-                "/members", json={"name": f"党员{i}", "community_id": community}
-            )
+            response = await m.client.post("/members", json=member_body(tree, f"党员{i}"))
             assert response.status_code == 201, response.text
             if 40 <= i < 80:
                 await asyncio.sleep(0.1)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from shared.db import create_engine
+from tests.orgtree import build_tree, member_body
 from tests.platform import RunningService, eventually
 
 pytestmark = pytest.mark.integration
@@ -36,9 +35,8 @@ async def test_metrics_show_http_events_outbox_and_dead_letters(
     platform: dict[str, RunningService],
 ) -> None:
     members = platform["members"]
-    created = await members.client.post(
-        "/members", json={"name": "指标", "community_id": str(uuid.uuid4())}
-    )
+    tree = await build_tree(members.client)
+    created = await members.client.post("/members", json=member_body(tree, "指标"))
     member_id = created.json()["id"]
 
     async def projected() -> bool:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,14 +18,32 @@ class MemberRepository:
         await self.session.refresh(member)
         return member
 
-    async def get(self, member_id: uuid.UUID) -> Member | None:
-        return await self.session.get(Member, member_id)
+    async def get(self, member_id: uuid.UUID, *, for_update: bool = False) -> Member | None:
+        return await self.session.get(Member, member_id, with_for_update=for_update)
 
-    async def list_by_community(self, community_id: uuid.UUID, limit: int) -> Sequence[Member]:
-        query = (
-            select(Member)
-            .where(Member.community_id == community_id)
-            .order_by(Member.created_at, Member.id)
-            .limit(limit)
-        )
-        return (await self.session.scalars(query)).all()
+    async def find_duplicate(
+        self,
+        *,
+        district_id: uuid.UUID | None,
+        id_number: str | None,
+        name: str,
+        mobile: str | None,
+        exclude: uuid.UUID | None = None,
+    ) -> tuple[Member, str] | None:
+        """The existing record of the same person, and which rule matched."""
+        live = Member.status != "merged"
+        if exclude is not None:
+            live = live & (Member.id != exclude)
+        if id_number:
+            query = select(Member).where(
+                live, Member.id_number == id_number, Member.district_id == district_id
+            )
+            found = (await self.session.scalars(query.limit(1))).first()
+            if found is not None:
+                return found, "id_number"
+        if mobile:
+            query = select(Member).where(live, Member.name == name, Member.mobile == mobile)
+            found = (await self.session.scalars(query.limit(1))).first()
+            if found is not None:
+                return found, "name_mobile"
+        return None

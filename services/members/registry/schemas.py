@@ -1,26 +1,115 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from services.members.registry.validation import normalize_id_number, normalize_mobile
 
 
-class MemberCreate(BaseModel):
+class Gender(StrEnum):
+    male = "male"  # 男
+    female = "female"  # 女
+
+
+class Education(StrEnum):
+    """文化层次"""
+
+    postgraduate = "postgraduate"  # 研究生
+    bachelor = "bachelor"  # 大学本科
+    college = "college"  # 大专
+    secondary = "secondary"  # 中专/高中
+    junior_or_below = "junior_or_below"  # 初中及以下
+
+
+class Category(StrEnum):
+    """党员类别 (several may apply)"""
+
+    community = "community"  # 社区党员
+    retired = "retired"  # 离退休党员
+    in_service = "in_service"  # 在职党员
+    mobile = "mobile"  # 流动党员
+    laid_off = "laid_off"  # 下岗职工党员
+    agreement_terminated = "agreement_terminated"  # 协解党员
+    family = "family"  # 家属党员
+    veteran = "veteran"  # 复转军人党员
+    non_public_economy = "non_public_economy"  # 非公经济党员
+
+
+class MemberStatus(StrEnum):
+    active = "active"  # 正常
+    mobile = "mobile"  # 流动在外
+    transferred_out = "transferred_out"  # 已转出
+    deceased = "deceased"  # 已故
+    left = "left"  # 出党/停止党籍
+    merged = "merged"  # 重复记录已合并
+
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+Text50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class MemberFields(BaseModel):
+    """Fields a caller may set; shared by registration and update."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=50, description="姓名")
-    district_id: uuid.UUID | None = Field(None, description="所属区")
-    community_id: uuid.UUID = Field(description="所属社区")
-    branch_id: uuid.UUID | None = Field(None, description="所在党支部（组织关系）")
+    gender: Gender | None = Field(None, description="性别")
+    birth_date: date | None = Field(None, description="出生日期")
+    id_number: str | None = Field(None, description="18位身份证号")
+    mobile: str | None = Field(None, description="手机号")
+    address: Text200 | None = Field(None, description="家庭住址")
+    work_unit: Text100 | None = Field(None, description="工作单位")
+    post: Text50 | None = Field(None, description="职务")
+    education: Education | None = Field(None, description="文化层次")
+    specialties: list[Tag] | None = Field(None, max_length=20, description="专业特长")
+    interests: list[Tag] | None = Field(None, max_length=20, description="兴趣爱好")
+    joined_at: date | None = Field(None, description="入党日期")
+    full_member_at: date | None = Field(None, description="转正日期")
+    categories: list[Category] | None = Field(None, description="党员类别，可多选")
+    lives_in_area: bool | None = Field(None, description="是否居住在社区辖区内")
 
-    @field_validator("name")
+    @field_validator("id_number")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("姓名不能为空")
-        return value
+    def _id_number(cls, value: str | None) -> str | None:
+        return normalize_id_number(value) if value else None
+
+    @field_validator("mobile")
+    @classmethod
+    def _mobile(cls, value: str | None) -> str | None:
+        return normalize_mobile(value) if value else None
+
+    @field_validator("categories")
+    @classmethod
+    def _unique(cls, value: list[Category] | None) -> list[Category] | None:
+        return list(dict.fromkeys(value)) if value is not None else None
+
+
+class MemberCreate(MemberFields):
+    name: Text50 = Field(description="姓名")
+    home_organization_id: uuid.UUID = Field(description="组织关系所在党组织")
+    community_id: uuid.UUID | None = Field(
+        None, description="居住社区；组织关系在单位党组织的在职党员必填"
+    )
+
+
+class MemberUpdate(MemberFields):
+    version: int = Field(description="修改前的版本号，用于防止覆盖他人的修改")
+    name: Text50 | None = None
+    home_organization_id: uuid.UUID | None = Field(None, description="本社区内调整所在支部")
+
+
+class MemberDeactivate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    status: Literal["transferred_out", "deceased", "left"] = Field(description="停用原因类别")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 
 class MemberOut(BaseModel):
@@ -28,10 +117,36 @@ class MemberOut(BaseModel):
 
     id: uuid.UUID
     name: str
+    gender: str | None
+    birth_date: date | None
+    id_number: str | None
+    mobile: str | None
+    address: str | None
+    work_unit: str | None
+    post: str | None
+    education: str | None
+    specialties: list[str]
+    interests: list[str]
+    joined_at: date | None
+    full_member_at: date | None
+    categories: list[str]
+    home_organization_id: uuid.UUID | None
     district_id: uuid.UUID | None
     community_id: uuid.UUID
     branch_id: uuid.UUID | None
+    lives_in_area: bool
     status: str
+    merged_into_id: uuid.UUID | None
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class HistoryEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str
+    actor: str | None
+    at: datetime
+    before: dict[str, object] | None
+    after: dict[str, object] | None

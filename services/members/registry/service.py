@@ -1,63 +1,233 @@
-"""Registering and reading members. Writes flush only; the caller owns the transaction."""
+"""Registering, changing and deactivating members. Services flush; the caller commits."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.models import Member, messaging
+from services.members.audit import service as audit
+from services.members.models import Member
+from services.members.registry.events import publish
+from services.members.registry.home import place
 from services.members.registry.repository import MemberRepository
-from services.members.registry.schemas import MemberCreate
-from shared.contracts.members import MEMBER_REGISTERED, MemberRegistered, MemberState
-from shared.envelope import EventEnvelope, Tenant
-from shared.errors import NotFound
-from shared.outbox import add_events
+from services.members.registry.schemas import (
+    MemberCreate,
+    MemberDeactivate,
+    MemberFields,
+    MemberOut,
+    MemberUpdate,
+)
+from services.members.registry.validation import birth_date_from_id, gender_from_id
+from shared.contracts.members import (
+    MEMBER_DEACTIVATED,
+    MEMBER_MOVED,
+    MEMBER_REGISTERED,
+    MEMBER_UPDATED,
+)
+from shared.errors import AppError, NotFound, invalid, stale_version
 
 
-def member_state(member: Member) -> MemberState:
-    return MemberState(
-        member_id=member.id,
-        version=member.version,
-        name=member.name,
+@dataclass(frozen=True)
+class Context:
+    """Who is acting and where events go; passed down from the entrypoint."""
+
+    topic: str
+    actor: str | None = None
+    correlation_id: str | None = None
+
+
+def snapshot(member: Member) -> dict[str, Any]:
+    return MemberOut.model_validate(member).model_dump(mode="json")
+
+
+def check_identity_and_dates(values: dict[str, Any], today: date | None = None) -> None:
+    """Fill birth date and gender from the ID number and refuse what contradicts it."""
+    today = today or date.today()
+    id_number = values.get("id_number")
+    if id_number:
+        from_id, gender = birth_date_from_id(id_number), gender_from_id(id_number)
+        if values.get("birth_date") not in (None, from_id):
+            raise invalid("birth_date", "出生日期与身份证号不一致")
+        if values.get("gender") not in (None, gender):
+            raise invalid("gender", "性别与身份证号不一致")
+        values["birth_date"], values["gender"] = from_id, gender
+    born: date | None = values.get("birth_date")
+    joined: date | None = values.get("joined_at")
+    full: date | None = values.get("full_member_at")
+    for field, day in (("birth_date", born), ("joined_at", joined), ("full_member_at", full)):
+        if day is not None and day > today:
+            raise invalid(field, "日期不能晚于今天")
+    if joined and full and full < joined:
+        raise invalid("full_member_at", "转正日期不能早于入党日期")
+    if born and joined and _age(born, joined) < 18:
+        raise invalid("joined_at", "入党时应年满18周岁")
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+async def _refuse_duplicate(
+    repo: MemberRepository, values: dict[str, Any], exclude: uuid.UUID | None = None
+) -> None:
+    found = await repo.find_duplicate(
+        district_id=values.get("district_id"),
+        id_number=values.get("id_number"),
+        name=values["name"],
+        mobile=values.get("mobile"),
+        exclude=exclude,
+    )
+    if found is not None:
+        existing, rule = found
+        message = (
+            "本区已有相同身份证号的党员记录"
+            if rule == "id_number"
+            else "已有同名且手机号相同的党员记录"
+        )
+        raise AppError(409, "duplicate_member", message + "，请勿重复登记", data=snapshot(existing))
+
+
+def _fields(data: MemberFields) -> dict[str, Any]:
+    return {k: v for k, v in data.model_dump(exclude_unset=True).items() if k != "version"}
+
+
+async def register_member(session: AsyncSession, data: MemberCreate, ctx: Context) -> Member:
+    placement = await place(session, data.home_organization_id, data.community_id)
+    values = _fields(data)
+    values.update(
+        district_id=placement.district_id,
+        community_id=placement.community_id,
+        branch_id=placement.branch_id,
+    )
+    check_identity_and_dates(values)
+    repo = MemberRepository(session)
+    await _refuse_duplicate(repo, values)
+    member = await repo.add(Member(id=uuid.uuid4(), status="active", version=1, **values))
+    await audit.record(
+        session,
+        entity_type="member",
+        entity_id=member.id,
+        action="registered",
+        actor=ctx.actor,
+        before=None,
+        after=snapshot(member),
         district_id=member.district_id,
         community_id=member.community_id,
-        branch_id=member.branch_id,
-        status=member.status,
-        updated_at=member.updated_at,
+        correlation_id=ctx.correlation_id,
     )
+    await publish(
+        session,
+        MEMBER_REGISTERED,
+        member,
+        topic=ctx.topic,
+        correlation_id=ctx.correlation_id,
+        actor=ctx.actor,
+    )
+    return member
 
 
-async def register_member(
-    session: AsyncSession,
-    data: MemberCreate,
-    *,
-    topic: str,
-    correlation_id: str | None = None,
-    actor: str | None = None,
+async def _locked(session: AsyncSession, member_id: uuid.UUID, version: int) -> Member:
+    member = await MemberRepository(session).get(member_id, for_update=True)
+    if member is None:
+        raise NotFound("未找到该党员")
+    if member.version != version:
+        raise stale_version()
+    return member
+
+
+async def update_member(
+    session: AsyncSession, member_id: uuid.UUID, data: MemberUpdate, ctx: Context
 ) -> Member:
-    member = await MemberRepository(session).add(
-        Member(
-            id=uuid.uuid4(),
-            name=data.name,
-            district_id=data.district_id,
-            community_id=data.community_id,
-            branch_id=data.branch_id,
-            status="active",
-            version=1,
-        )
+    member = await _locked(session, member_id, data.version)
+    if member.status not in ("active", "mobile"):
+        raise AppError(409, "member_inactive", "该党员记录已停用，不能修改")
+    before = snapshot(member)
+    values = _fields(data)
+    moved = (
+        "home_organization_id" in values
+        and values["home_organization_id"] != member.home_organization_id
     )
-    event = EventEnvelope(
-        type=MEMBER_REGISTERED.event_type,
-        version=MEMBER_REGISTERED.version,
-        producer="members",
-        tenant=Tenant(district_id=member.district_id, community_id=member.community_id),
-        key=str(member.id),
-        correlation_id=correlation_id,
-        actor=actor,
-        payload=MemberRegistered(member=member_state(member)).model_dump(mode="json"),
+    if moved:
+        placement = await place(session, values["home_organization_id"], member.community_id)
+        if placement.community_id != member.community_id:
+            raise invalid("home_organization_id", "跨社区调整组织关系，请办理组织关系转接")
+        values["branch_id"] = placement.branch_id
+    merged = {**{k: getattr(member, k) for k in before if hasattr(member, k)}, **values}
+    check_identity_and_dates(merged)
+    for key in ("birth_date", "gender"):
+        if merged.get(key) != getattr(member, key):
+            values[key] = merged[key]
+    if {"id_number", "mobile", "name"} & values.keys():
+        await _refuse_duplicate(MemberRepository(session), merged, exclude=member.id)
+    changed = sorted(k for k, v in values.items() if getattr(member, k) != v)
+    if not changed:
+        return member
+    for key in changed:
+        setattr(member, key, values[key])
+    member.version += 1
+    await session.flush()
+    await session.refresh(member)
+    await audit.record(
+        session,
+        entity_type="member",
+        entity_id=member.id,
+        action="moved" if moved else "updated",
+        actor=ctx.actor,
+        before=before,
+        after=snapshot(member),
+        district_id=member.district_id,
+        community_id=member.community_id,
+        correlation_id=ctx.correlation_id,
     )
-    await add_events(session, messaging.outbox, topic, [event])
+    await publish(
+        session,
+        MEMBER_MOVED if moved else MEMBER_UPDATED,
+        member,
+        topic=ctx.topic,
+        changed=changed,
+        correlation_id=ctx.correlation_id,
+        actor=ctx.actor,
+    )
+    return member
+
+
+async def deactivate_member(
+    session: AsyncSession, member_id: uuid.UUID, data: MemberDeactivate, ctx: Context
+) -> Member:
+    member = await _locked(session, member_id, data.version)
+    if member.status not in ("active", "mobile"):
+        raise AppError(409, "member_inactive", "该党员记录已停用")
+    before = snapshot(member)
+    member.status = data.status
+    member.version += 1
+    await session.flush()
+    await session.refresh(member)
+    after = snapshot(member) | {"reason": data.reason}
+    await audit.record(
+        session,
+        entity_type="member",
+        entity_id=member.id,
+        action="deactivated",
+        actor=ctx.actor,
+        before=before,
+        after=after,
+        district_id=member.district_id,
+        community_id=member.community_id,
+        correlation_id=ctx.correlation_id,
+    )
+    await publish(
+        session,
+        MEMBER_DEACTIVATED,
+        member,
+        topic=ctx.topic,
+        changed=["status"],
+        correlation_id=ctx.correlation_id,
+        actor=ctx.actor,
+    )
     return member
 
 

@@ -6,13 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.members.models import MemberProjection
 from shared.consumer import BatchHandler
-from shared.contracts.members import MemberRegistered
+from shared.contracts.members import MemberChanged, MemberRegistered
 from shared.envelope import EventEnvelope
 from shared.projection import upsert_many_if_newer
 
 
 async def project_members(
-    session: AsyncSession, events: Sequence[tuple[EventEnvelope, MemberRegistered]]
+    session: AsyncSession, events: Sequence[tuple[EventEnvelope, MemberRegistered | MemberChanged]]
 ) -> None:
     """One upsert for a whole run of member events; the version check keeps the newest."""
     rows = [
