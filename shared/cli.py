@@ -4,6 +4,7 @@ commands a service adds (e.g. ``python -m services.members onboard FILE``)."""
 from __future__ import annotations
 
 import argparse
+import gc
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -15,6 +16,21 @@ from shared.runtime import Mode
 from shared.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def tune_gc() -> None:
+    """Call once the process has imported and built what lives as long as it does.
+
+    Every event allocates a few hundred short-lived objects (envelopes, payload models,
+    rows, Kafka records); with the default gen-0 threshold of 700 the cyclic collector runs
+    several times per batch and its full collections walk every module, class and function
+    the process ever loaded — about a fifth of a busy worker's CPU. Freezing moves what
+    exists now out of the collector's view, and a larger first threshold lets a batch's
+    garbage (freed by reference counting anyway) come and go between collections."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
 
 # A service's own command: gets the settings and the arguments after its name, returns
 # the process exit code. Its docstring's first line is its help.
@@ -49,6 +65,7 @@ def main(
         migrations.upgrade(service, settings.database_url)
         return
     app = app_factory(settings, args.command)
+    tune_gc()
     uvicorn.run(
         app,
         host=settings.http_host,

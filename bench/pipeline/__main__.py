@@ -15,6 +15,7 @@ from bench.pipeline.infra import start_infra
 from bench.pipeline.runs import RunResult, run_pipeline, run_raw
 from services.activities.settings import ActivitiesSettings
 from services.members.settings import MembersSettings
+from shared.cli import tune_gc
 from shared.log import configure_logging
 from shared.settings import ServiceSettings
 
@@ -105,6 +106,7 @@ async def main(n: int) -> None:
             prefix,
             idempotent,
         )
+        tune_gc()  # as the services' entry point does once started
         print("pipeline run ...", file=sys.stderr)
         pipeline = await run_pipeline(members, activities, n)
         print("raw aiokafka run ...", file=sys.stderr)
@@ -115,10 +117,18 @@ async def main(n: int) -> None:
 def cli() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000, help="events per run")
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop", help="event loop (both runs)"
+    )
     args = parser.parse_args()
     if args.events < 100:
         parser.error("--events must be at least 100")
-    asyncio.run(main(args.events))
+    if args.loop == "uvloop":
+        import uvloop  # as the services' entry point runs
+
+        uvloop.run(main(args.events))
+    else:
+        asyncio.run(main(args.events))
 
 
 if __name__ == "__main__":

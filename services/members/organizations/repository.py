@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Uuid, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
@@ -26,8 +26,12 @@ def in_subtree(root_id: uuid.UUID) -> ColumnElement[bool]:
     """The root and everything under it. ``@>`` (not ``= ANY``) so the GIN index serves it."""
     return or_(
         Organization.id == root_id,
-        Organization.ancestor_ids.op("@>")(postgresql.array([root_id], type_=Uuid)),
+        Organization.ancestor_ids.op("@>")(_uuids([root_id])),
     )
+
+
+def _uuids(values: list[uuid.UUID]) -> ColumnElement[list[uuid.UUID]]:
+    return literal(values, postgresql.ARRAY(Uuid))  # a bound uuid[], not ARRAY[$1] of text
 
 
 class OrganizationRepository:
@@ -163,7 +167,7 @@ class OrganizationRepository:
             .where(in_subtree(node.id))
             .values(
                 ancestor_ids=func.array_cat(
-                    postgresql.array(new_path, type_=Uuid),
+                    _uuids(new_path),
                     o.ancestor_ids[cut : func.cardinality(o.ancestor_ids)],
                 ),
                 parent_id=case((o.id == node.id, new_parent.id), else_=o.parent_id),

@@ -21,7 +21,11 @@ class Placement:
 
 
 async def place(
-    session: AsyncSession, home_organization_id: uuid.UUID, community_id: uuid.UUID | None
+    session: AsyncSession,
+    home_organization_id: uuid.UUID,
+    community_id: uuid.UUID | None,
+    *,
+    community_must_match: bool = True,
 ) -> Placement:
     """Check the home organization and work out district, community and branch.
 
@@ -44,7 +48,7 @@ async def place(
         return Placement(home, community.district_id, community.id, None)
     if home.community_id is None:
         raise invalid("home_organization_id", "该党组织不属于任何社区")
-    if community_id is not None and community_id != home.community_id:
+    if community_must_match and community_id not in (None, home.community_id):
         raise invalid("community_id", "居住社区与所在党组织的社区不一致")
     branch_id = home.id if home.kind == OrgKind.branch else None
     if home.kind == OrgKind.group:

@@ -152,7 +152,12 @@ async def update_member(
         and values["home_organization_id"] != member.home_organization_id
     )
     if moved:
-        placement = await place(session, values["home_organization_id"], member.community_id)
+        placement = await place(
+            session,
+            values["home_organization_id"],
+            member.community_id,
+            community_must_match=False,
+        )
         if placement.community_id != member.community_id:
             raise invalid("home_organization_id", "跨社区调整组织关系，请办理组织关系转接")
         values["branch_id"] = placement.branch_id
