@@ -151,9 +151,9 @@ class ConsumerRunner:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             batches = await self.consumer.getmany(timeout_ms=200)
-            for tp, records in batches.items():
-                if records:
-                    await self.process(tp, records, stop)
+            batches = {tp: records for tp, records in batches.items() if records}
+            if batches:
+                await self.process_many(batches, stop)
 
     async def process(
         self,
@@ -161,12 +161,22 @@ class ConsumerRunner:
         records: Sequence[ConsumerRecord[bytes, bytes]],
         stop: asyncio.Event,
     ) -> None:
-        decoded = [self._decode(r) for r in records]
+        await self.process_many({tp: records}, stop)
+
+    async def process_many(
+        self,
+        batches: Mapping[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]],
+        stop: asyncio.Event,
+    ) -> None:
+        """Everything one poll returned, all partitions together: one database transaction
+        and one offset commit instead of one per partition. Within a partition the order of
+        effects is the order of the records; partitions hold different keys."""
+        decoded = [self._decode(r) for records in batches.values() for r in records]
         poison = [d for d in decoded if d.error is not None]
         work = [d for d in decoded if d.error is None and d.handler is not None]
         for d in decoded:
             if d.error is None and d.handler is None and d.envelope is not None:
-                EVENTS_CONSUMED.labels(self.service, d.envelope.type, "ignored").inc()
+                _child(EVENTS_CONSUMED, self.service, d.envelope.type, "ignored").inc()
         if work:
             try:
                 await self._transaction(work)
@@ -178,20 +188,27 @@ class ConsumerRunner:
                     if error is not None:
                         d.error = error
                         poison.append(d)
-        for d in sorted(poison, key=lambda d: d.record.offset):
+        for d in sorted(
+            poison, key=lambda d: (d.record.topic, d.record.partition, d.record.offset)
+        ):
             await self._dead_letter(d, stop)
-        last = records[-1].offset
         if self.after_db_commit is not None:
-            await self.after_db_commit(tp, last)
+            for tp, records in batches.items():
+                await self.after_db_commit(tp, records[-1].offset)
         try:
-            await self.consumer.commit({tp: last + 1})
+            await self.consumer.commit(
+                {tp: records[-1].offset + 1 for tp, records in batches.items()}
+            )
         except (
             CommitFailedError
         ) as exc:  # rebalanced away: the next owner redelivers, inbox dedupes
-            log.warning("consumer.commit_failed", error=repr(exc), partition=tp.partition)
-        highwater = self.consumer.highwater(tp)
-        if highwater is not None:
-            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(highwater - last - 1)
+            log.warning("consumer.commit_failed", error=repr(exc))
+        for tp, records in batches.items():
+            highwater = self.consumer.highwater(tp)
+            if highwater is not None:
+                _child(CONSUMER_LAG, self.service, tp.topic, str(tp.partition)).set(
+                    highwater - records[-1].offset - 1
+                )
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> Decoded:
         d = Decoded(record)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.members.figures.api import router as figures_router
 from services.members.handlers import HANDLERS
 from services.members.models import MembersBase, messaging
 from services.members.onboarding.api import router as onboarding_router
@@ -15,7 +16,7 @@ SPEC = ServiceSpec(
     name="members",
     metadata=MembersBase.metadata,
     tables=messaging,
-    routers=[registry_router, organizations_router, onboarding_router],
+    routers=[registry_router, organizations_router, onboarding_router, figures_router],
     handlers=HANDLERS,
     consumes=[],
 )

@@ -22,8 +22,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "services" / "members" / "onboarding" / "example_community.yaml"
-EXAMPLE_NODES = 20  # district, street, community, committee, 4 branches, 8 groups, 1 center
-# household, 2 units and the unit's branch
+EXAMPLE_NODES = 20  # organizations in example_community.yaml, district to unit branches
 
 
 def example() -> dict[str, Any]:

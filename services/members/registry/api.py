@@ -2,17 +2,22 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query
+from fastapi import status as http_status
 
 from services.members.audit import service as audit
 from services.members.registry import service
 from services.members.registry.schemas import (
+    Category,
     HistoryEntryOut,
     MemberCreate,
     MemberDeactivate,
     MemberOut,
+    MemberPage,
+    MemberStatus,
     MemberUpdate,
 )
+from services.members.registry.search import MemberQuery, SortKey, search_members
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
@@ -23,12 +28,44 @@ def context(runtime: RuntimeDep, correlation_id: str | None) -> service.Context:
     return service.Context(topic=runtime.own_topic, correlation_id=correlation_id)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=MemberOut, summary="登记党员")
+@router.post(
+    "", status_code=http_status.HTTP_201_CREATED, response_model=MemberOut, summary="登记党员"
+)
 async def register_member(
     body: MemberCreate, session: SessionDep, runtime: RuntimeDep, correlation_id: CorrelationIdDep
 ) -> MemberOut:
     member = await service.register_member(session, body, context(runtime, correlation_id))
     return MemberOut.model_validate(member)
+
+
+@router.get(
+    "", response_model=MemberPage, summary="查询党员（按组织、类别、状态、特长、姓名或手机号）"
+)
+async def list_members(
+    session: SessionDep,
+    organization_id: uuid.UUID | None = Query(None, description="组织（含全部下级）"),
+    category: Category | None = Query(None, description="党员类别"),
+    status: MemberStatus | None = Query(None, description="状态；不填则不含已合并记录"),
+    specialty: str | None = Query(None, max_length=30, description="专业特长"),
+    q: str | None = Query(None, max_length=50, description="姓名（部分）或手机号（开头）"),
+    sort: SortKey = Query(SortKey.created_at, description="排序字段"),
+    descending: bool = Query(False, description="是否倒序"),
+    cursor: str | None = Query(None, max_length=500, description="上一页返回的 next_cursor"),
+    limit: int = Query(50, ge=1, le=200),
+) -> MemberPage:
+    query = MemberQuery(
+        organization_id=organization_id,
+        category=category,
+        status=status,
+        specialty=specialty,
+        q=q,
+        sort=sort,
+        descending=descending,
+        cursor=cursor,
+        limit=limit,
+    )
+    members, next_cursor = await search_members(session, query)
+    return MemberPage(items=[MemberOut.model_validate(m) for m in members], next_cursor=next_cursor)
 
 
 @router.get("/{member_id}", response_model=MemberOut, summary="查看党员")

@@ -150,3 +150,8 @@ class HistoryEntryOut(BaseModel):
     at: datetime
     before: dict[str, object] | None
     after: dict[str, object] | None
+
+
+class MemberPage(BaseModel):
+    items: list[MemberOut]
+    next_cursor: str | None = Field(None, description="下一页的游标；为空表示没有更多")

@@ -1,0 +1,123 @@
+"""Listing and searching the registry: filters, sorting and cursor pagination.
+
+The cursor is the last row's (sort value, id), so pages stay stable while members are
+added; it is opaque to callers (base64 of JSON)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, any_, func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.members.models import Member
+from services.members.organizations.models import Organization
+from shared.errors import invalid
+
+FAR_PAST = date(1, 1, 1)
+
+
+class SortKey(StrEnum):
+    created_at = "created_at"
+    name = "name"
+    joined_at = "joined_at"
+
+
+@dataclass(frozen=True)
+class MemberQuery:
+    organization_id: uuid.UUID | None = None
+    category: str | None = None
+    status: str | None = None
+    specialty: str | None = None
+    q: str | None = None
+    sort: SortKey = SortKey.created_at
+    descending: bool = False
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _sort_column(sort: SortKey) -> ColumnElement[Any]:
+    if sort == SortKey.name:
+        return Member.__table__.c.name
+    if sort == SortKey.joined_at:
+        return func.coalesce(Member.joined_at, literal(FAR_PAST))
+    return Member.__table__.c.created_at
+
+
+def _encode(value: Any, member_id: uuid.UUID) -> str:
+    raw = json.dumps([value.isoformat() if hasattr(value, "isoformat") else value, str(member_id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
+    try:
+        value, member_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if sort == SortKey.joined_at:
+            value = date.fromisoformat(value)
+        elif sort == SortKey.created_at:
+            value = datetime.fromisoformat(value)
+        return value, uuid.UUID(member_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise invalid("cursor", "分页游标无效，请从第一页重新查询") from None
+
+
+def in_subtree(root: uuid.UUID) -> ColumnElement[bool]:
+    """Members whose home organization or residential community lies in root's subtree."""
+    subtree = select(Organization.id).where(
+        or_(Organization.id == root, literal(root) == any_(Organization.ancestor_ids))
+    )
+    return or_(Member.home_organization_id.in_(subtree), Member.community_id.in_(subtree))
+
+
+def _filters(query: MemberQuery) -> Select[Any]:
+    stmt = select(Member)
+    if query.organization_id is not None:
+        stmt = stmt.where(in_subtree(query.organization_id))
+    if query.category:
+        stmt = stmt.where(literal(query.category) == any_(Member.categories))
+    if query.status:
+        stmt = stmt.where(Member.status == query.status)
+    else:
+        stmt = stmt.where(Member.status != "merged")
+    if query.specialty:
+        stmt = stmt.where(literal(query.specialty) == any_(Member.specialties))
+    if query.q:
+        text = query.q.strip()
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        condition: ColumnElement[bool] = Member.name.ilike(pattern)
+        if text.isdigit():
+            condition = or_(condition, Member.mobile.startswith(text))
+        stmt = stmt.where(condition)
+    return stmt
+
+
+async def search_members(
+    session: AsyncSession, query: MemberQuery
+) -> tuple[list[Member], str | None]:
+    column = _sort_column(query.sort)
+    stmt = _filters(query)
+    if query.cursor:
+        value, last_id = _decode(query.cursor, query.sort)
+        after = tuple_(column, Member.id)
+        stmt = stmt.where(
+            after < (value, last_id) if query.descending else after > (value, last_id)
+        )
+    order = (column.desc(), Member.id.desc()) if query.descending else (column, Member.id)
+    rows = list((await session.scalars(stmt.order_by(*order).limit(query.limit + 1))).all())
+    if len(rows) <= query.limit:
+        return rows, None
+    rows = rows[: query.limit]
+    last = rows[-1]
+    value = {
+        SortKey.name: last.name,
+        SortKey.joined_at: last.joined_at or FAR_PAST,
+        SortKey.created_at: last.created_at,
+    }[query.sort]
+    return rows, _encode(value, last.id)
