@@ -26,6 +26,7 @@ class AuditEntry(MembersBase):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     district_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     community_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # none_as_null: "no record before" is SQL NULL, not the JSON value null.
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     correlation_id: Mapped[str | None] = mapped_column(String(128))

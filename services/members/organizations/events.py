@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,7 +51,14 @@ def snapshot(org: Organization) -> dict[str, Any]:
     return OrganizationOut.model_validate(org).model_dump(mode="json")
 
 
-Write = tuple[str, Contract, dict[str, Any] | None, Organization]
+class Write(NamedTuple):
+    """One written organization: what was done, the event to publish, the state before
+    (None when created) and the organization as it is now."""
+
+    action: str
+    contract: Contract
+    before: dict[str, Any] | None
+    org: Organization
 
 
 async def record(session: AsyncSession, ctx: Context, writes: Sequence[Write]) -> None:

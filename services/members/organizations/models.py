@@ -15,7 +15,8 @@ class Organization(MembersBase):
     """A node of the organization tree (党组织). Never deleted: deactivated instead.
 
     ``ancestor_ids`` is the materialized path from the root down (excluding the node),
-    so a subtree is ``WHERE :id = ANY(ancestor_ids) OR id = :id`` with a GIN index."""
+    so a subtree is ``WHERE ancestor_ids @> ARRAY[:id] OR id = :id``, which the GIN index
+    serves (``:id = ANY(ancestor_ids)`` would not use it)."""
 
     __tablename__ = "organization"
     __table_args__ = (

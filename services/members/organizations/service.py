@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.organizations.events import Context, record, snapshot
+from services.members.organizations.events import Context, Write, record, snapshot
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import ACTIVE, INACTIVE, OrganizationRepository
 from services.members.organizations.schemas import (
@@ -114,7 +114,7 @@ async def create_organization(
             version=1,
         )
     )
-    await record(session, ctx, [("created", ORGANIZATION_CREATED, None, org)])
+    await record(session, ctx, [Write("created", ORGANIZATION_CREATED, None, org)])
     log.info("organization.created", organization_id=str(org.id), kind=org.kind)
     return org
 
@@ -138,7 +138,7 @@ async def update_organization(
         return org  # nothing to change: no new version, no event
     before = snapshot(org)
     org = await repo.update(org.id, values)
-    await record(session, ctx, [("updated", ORGANIZATION_UPDATED, before, org)])
+    await record(session, ctx, [Write("updated", ORGANIZATION_UPDATED, before, org)])
     return org
 
 
@@ -163,21 +163,19 @@ async def move_organization(
     subtree = await repo.subtree(org.id, include_inactive=True, lock=True)
     before = {node.id: snapshot(node) for node in subtree}
     moved = await repo.move_subtree(org, old_scope, new_parent)
-    await record(
-        session,
-        ctx,
-        [
-            (
-                "moved" if node.id == org_id else "ancestor_moved",
-                ORGANIZATION_UPDATED,
-                before[node.id],
-                node,
-            )
-            for node in moved
-        ],
-    )
+    top_down = sorted(moved, key=lambda node: len(node.ancestor_ids))  # the moved node first
+    writes = [
+        Write(
+            "moved" if node.id == org.id else "ancestor_moved",
+            ORGANIZATION_UPDATED,
+            before[node.id],
+            node,
+        )
+        for node in top_down
+    ]
+    await record(session, ctx, writes)
     log.info("organization.moved", organization_id=str(org_id), subtree_size=len(moved))
-    return next(node for node in moved if node.id == org_id)
+    return top_down[0]
 
 
 async def deactivate_organization(
@@ -195,7 +193,7 @@ async def deactivate_organization(
         )
     before = snapshot(org)
     org = await repo.update(org.id, {"status": INACTIVE})
-    await record(session, ctx, [("deactivated", ORGANIZATION_DEACTIVATED, before, org)])
+    await record(session, ctx, [Write("deactivated", ORGANIZATION_DEACTIVATED, before, org)])
     log.info("organization.deactivated", organization_id=str(org.id))
     return org
 

@@ -71,7 +71,7 @@ def _decode(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
 def in_subtree(root: uuid.UUID) -> ColumnElement[bool]:
     """Members whose home organization or residential community lies in root's subtree."""
     subtree = select(Organization.id).where(
-        or_(Organization.id == root, literal(root) == any_(Organization.ancestor_ids))
+        or_(Organization.id == root, Organization.ancestor_ids.contains([root]))
     )
     return or_(Member.home_organization_id.in_(subtree), Member.community_id.in_(subtree))
 
