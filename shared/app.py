@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from fastapi import FastAPI
 
@@ -16,8 +16,15 @@ from shared.web import RequestContextMiddleware
 
 
 def create_service_app(
-    spec: ServiceSpec, settings: ServiceSettings, mode: Mode = "all", *, title: str
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    mode: Mode = "all",
+    *,
+    title: str,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """``body_limits``: path pattern -> body cap for routes allowed more than
+    ``settings.max_body_bytes`` (see :class:`RequestContextMiddleware`)."""
     configure_logging(spec.name, settings.log_level, settings.log_json)
 
     @contextlib.asynccontextmanager
@@ -32,7 +39,10 @@ def create_service_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.add_middleware(
-        RequestContextMiddleware, service=spec.name, max_body_bytes=settings.max_body_bytes
+        RequestContextMiddleware,
+        service=spec.name,
+        max_body_bytes=settings.max_body_bytes,
+        body_limits=body_limits,
     )
     install_error_handlers(app)
     app.include_router(ops_router)

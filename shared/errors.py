@@ -108,7 +108,7 @@ _VALIDATION_MESSAGES = {
 }
 
 
-def _validation_message(error: Any) -> str:
+def validation_message(error: Any) -> str:
     kind = error.get("type", "")
     if kind == "value_error":  # our own validators raise ValueError with a Chinese message
         return str(error.get("msg", "")).removeprefix("Value error, ")
@@ -151,7 +151,7 @@ def install_error_handlers(app: FastAPI) -> None:
         details = [
             ErrorDetail(
                 field=_field(tuple(e.get("loc", ()))),
-                message=_validation_message(e),
+                message=validation_message(e),
             )
             for e in exc.errors()
         ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Annotated
 
 import structlog
@@ -21,10 +23,25 @@ class RequestContextMiddleware:
     by the endpoint and the body cap applies while the body streams in.
     """
 
-    def __init__(self, app: ASGIApp, service: str, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        service: str,
+        max_body_bytes: int,
+        body_limits: Mapping[str, int] | None = None,
+    ) -> None:
+        """``body_limits``: path pattern (a regular expression matching the whole path) ->
+        cap for the routes that take larger bodies; every other route has ``max_body_bytes``."""
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        self.body_limits = [(re.compile(p), limit) for p, limit in (body_limits or {}).items()]
+
+    def _body_cap(self, path: str) -> int:
+        for pattern, limit in self.body_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,8 +55,9 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        cap = self._body_cap(scope.get("path", ""))
         declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared and declared.isdigit() and int(declared) > cap:
             response = error_response(413, "payload_too_large", "请求内容过大")
             await response(scope, receive, send)
             self._observe(scope, 413, started)
@@ -53,7 +71,7 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > cap:
                     raise BodyTooLarge
             return message
 

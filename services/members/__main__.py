@@ -11,6 +11,7 @@ from services.members.app import create_app
 from services.members.onboarding.schemas import OnboardingReport, parse_description
 from services.members.onboarding.service import onboard_community, render_report
 from services.members.organizations.events import Context
+from services.members.roster.cli import import_roster_command
 from services.members.settings import MembersSettings
 from shared.cli import main
 from shared.db import create_engine, session_factory, unit_of_work
@@ -68,4 +69,9 @@ def _user() -> str:
         return "unknown"
 
 
-main("members", MembersSettings, create_app, commands={"onboard": onboard})
+main(
+    "members",
+    MembersSettings,
+    create_app,
+    commands={"onboard": onboard, "import-roster": import_roster_command},
+)

@@ -1,0 +1,63 @@
+"""The roster (党员台账) over HTTP: upload to import, download to export."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query, Response, UploadFile
+
+from services.members.registry.schemas import MemberStatus
+from services.members.registry.service import Context
+from services.members.roster import service
+from services.members.roster.export import XLSX_MEDIA_TYPE, content_disposition, export_roster
+from services.members.roster.files import MAX_BYTES
+from shared.errors import AppError, ErrorBody
+from shared.runtime import RuntimeDep, SessionDep
+from shared.web import CorrelationIdDep
+
+router = APIRouter(prefix="/communities/{community_id}/roster", tags=["党员台账"])
+# Uploads may exceed the default body cap; the app gives this path the bulk cap.
+ROSTER_IMPORT_PATH = r"/communities/[^/]+/roster/import"
+
+
+@router.post(
+    "/import",
+    response_model=service.ImportReport,
+    summary="导入党员台账（.xlsx 或 CSV）",
+    responses={422: {"model": ErrorBody, "description": "有错误的行（code: roster_invalid）"}},
+)
+async def import_roster(
+    community_id: uuid.UUID,
+    file: UploadFile,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    correlation_id: CorrelationIdDep,
+    partial: bool = Query(False, description="只导入正确的行，有误的行列出不导入"),
+    dry_run: bool = Query(False, description="试导入：只检查，不写入"),
+) -> service.ImportReport:
+    if file.size is not None and file.size > MAX_BYTES:
+        raise AppError(413, "payload_too_large", "文件过大，请分批导入")
+    data = await file.read()
+    ctx = Context(topic=runtime.own_topic, correlation_id=correlation_id)
+    return await service.import_roster(
+        session, community_id, data, file.filename, ctx, partial=partial, dry_run=dry_run
+    )
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    summary="导出党员台账（.xlsx）",
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+)
+async def export(
+    community_id: uuid.UUID,
+    session: SessionDep,
+    status: MemberStatus | None = Query(None, description="只导出这一状态的党员；不填则全部"),
+) -> Response:
+    filename, content = await export_roster(session, community_id, status)
+    return Response(
+        content,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": content_disposition(filename)},
+    )

@@ -1,0 +1,222 @@
+"""Importing a roster (党员台账导入): check every row first, then register the good ones in
+the caller's transaction. Services flush; the caller commits.
+
+Without ``partial`` nothing is written unless every row is good. With ``partial`` the
+good rows are written, each under its own SAVEPOINT so a row that still fails (a
+concurrent registration of the same person) leaves nothing behind."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.members.registry.home import place
+from services.members.registry.repository import MemberRepository
+from services.members.registry.service import Context, check_identity_and_dates, register_member
+from services.members.roster.columns import FIELD_HEADERS
+from services.members.roster.directory import OrgDirectory
+from services.members.roster.files import RosterUnreadable, read_table
+from services.members.roster.parse import ParsedRow, RosterError, parse_table
+from services.members.roster.repository import RosterRepository
+from shared.errors import AppError, ErrorDetail, NotFound
+from shared.log import get_logger
+
+log = get_logger(__name__)
+
+# Called as rows are checked and written: (stage, rows done, rows in all).
+Progress = Callable[[str, int, int], None]
+
+
+class ImportReport(BaseModel):
+    total: int  # data rows in the file
+    created: int  # members registered (or, on a dry run, that would be)
+    dry_run: bool
+    errors: list[RosterError]
+    summary: str
+
+
+class RosterInvalid(AppError):
+    """Bad rows and no ``partial``: nothing was written. Carries the whole report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        details = [ErrorDetail(field=_where(e), message=e.message) for e in report.errors[:200]]
+        super().__init__(422, "roster_invalid", report.summary, details, report.model_dump())
+        self.report = report
+
+
+def _where(error: RosterError) -> str:
+    return f"第{error.row}行" + (f"「{error.column}」" if error.column else "")
+
+
+async def get_community_name(session: AsyncSession, community_id: uuid.UUID) -> str:
+    community = await RosterRepository(session).community(community_id)
+    if community is None:
+        raise NotFound("未找到该社区")
+    return community.name
+
+
+async def import_roster(
+    session: AsyncSession,
+    community_id: uuid.UUID,
+    data: bytes,
+    filename: str | None,
+    ctx: Context,
+    *,
+    partial: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    repo = RosterRepository(session)
+    if await repo.community(community_id) is None:
+        raise NotFound("未找到该社区")
+    try:
+        table = read_table(data, filename)
+    except RosterUnreadable as exc:
+        raise AppError(422, "roster_unreadable", str(exc)) from None
+    directory = OrgDirectory(await repo.organizations(community_id))
+    parsed = parse_table(table, directory, community_id)
+    total = len(parsed.rows)
+    if parsed.header_errors:
+        report = _report(total, 0, parsed.header_errors, dry_run=dry_run, partial=False)
+        raise RosterInvalid(report)
+    await _check_rows(session, parsed.rows, progress)
+    errors = [e for r in parsed.rows for e in r.errors]
+    good = [r for r in parsed.rows if r.member is not None and not r.errors]
+    if errors and not partial:
+        raise RosterInvalid(_report(total, 0, errors, dry_run=dry_run, partial=False))
+    created = len(good) if dry_run else await _write(session, good, ctx, partial, progress)
+    errors = sorted((e for r in parsed.rows for e in r.errors), key=lambda e: e.row)
+    if errors and not partial:  # a row failed while written: roll everything back
+        raise RosterInvalid(_report(total, 0, errors, dry_run=dry_run, partial=False))
+    report = _report(total, created, errors, dry_run=dry_run, partial=partial)
+    log.info(
+        "roster.imported",
+        community_id=str(community_id),
+        total=total,
+        created=created,
+        bad_rows=len({e.row for e in errors}),
+        dry_run=dry_run,
+    )
+    return report
+
+
+async def _check_rows(
+    session: AsyncSession, rows: list[ParsedRow], progress: Progress | None
+) -> None:
+    """What needs the database, without writing: placement, dates against the ID number,
+    and one person one record, both against the file's earlier rows and the registry."""
+    repo = MemberRepository(session)
+    seen_ids: dict[str, int] = {}
+    seen_name_mobiles: dict[tuple[str, str], int] = {}
+    for done, row in enumerate(rows, start=1):
+        if progress is not None:
+            progress("检查", done, len(rows))
+        if row.member is None:
+            continue
+        data = row.member
+        try:
+            placement = await place(session, data.home_organization_id, data.community_id)
+            check_identity_and_dates(dict(data.model_dump(exclude_unset=True)))
+        except AppError as exc:
+            row.errors += _app_errors(row.row, exc)
+            continue
+        if data.id_number:
+            first = seen_ids.setdefault(data.id_number, row.row)
+            if first != row.row:
+                row.errors.append(_same_person(row.row, "身份证号", f"与第{first}行身份证号相同"))
+                continue
+        if data.mobile:
+            first = seen_name_mobiles.setdefault((data.name, data.mobile), row.row)
+            if first != row.row:
+                message = f"与第{first}行姓名、手机号都相同"
+                row.errors.append(_same_person(row.row, "手机号", message))
+                continue
+        found = await repo.find_duplicate(
+            district_id=placement.district_id,
+            id_number=data.id_number,
+            name=data.name,
+            mobile=data.mobile,
+        )
+        if found is not None:
+            if found[1] == "id_number":
+                error = _same_person(row.row, "身份证号", "已有相同身份证号的党员记录")
+            else:
+                error = _same_person(row.row, "手机号", "已有同名且手机号相同的党员记录")
+            row.errors.append(error)
+
+
+def _same_person(row: int, column: str, message: str) -> RosterError:
+    return RosterError(row=row, column=column, message=f"{message}，是同一人，未重复导入")
+
+
+def _app_errors(row: int, exc: AppError) -> list[RosterError]:
+    if not exc.details:
+        return [RosterError(row=row, column=None, message=exc.message)]
+    return [
+        RosterError(row=row, column=FIELD_HEADERS.get(d.field or ""), message=d.message)
+        for d in exc.details
+    ]
+
+
+async def _write(
+    session: AsyncSession,
+    rows: list[ParsedRow],
+    ctx: Context,
+    partial: bool,
+    progress: Progress | None,
+) -> int:
+    created = 0
+    for done, row in enumerate(rows, start=1):
+        assert row.member is not None
+        try:
+            if partial:
+                async with session.begin_nested():
+                    await register_member(session, row.member, ctx)
+            else:
+                await register_member(session, row.member, ctx)
+        except AppError as exc:
+            row.errors += _app_errors(row.row, exc)
+            if not partial:
+                return created
+        except IntegrityError:  # the same person registered concurrently
+            row.errors.append(_same_person(row.row, "身份证号", "已有相同身份证号的党员记录"))
+            if not partial:
+                return created
+        else:
+            created += 1
+        if progress is not None:
+            progress("写入", done, len(rows))
+    return created
+
+
+def _report(
+    total: int, created: int, errors: list[RosterError], *, dry_run: bool, partial: bool
+) -> ImportReport:
+    bad = len({e.row for e in errors})
+    prefix = "试导入：" if dry_run else ""
+    tail = "；未写入任何数据" if dry_run else ""
+    missing = [e.column for e in errors if e.message.startswith("缺少必需的列")]
+    if missing:
+        summary = f"缺少必需的列：{'、'.join(c or '' for c in missing)}，未导入任何数据"
+    elif not errors:
+        verb = "均可导入" if dry_run else "已全部导入"
+        summary = f"{prefix}共 {total} 行，{verb}（新增党员 {created} 名）{tail}"
+    elif not partial:
+        summary = f"{prefix}共 {total} 行，其中 {bad} 行有误，未导入任何数据；请修改后重新导入"
+    else:
+        verb = "可导入" if dry_run else "已导入"
+        summary = f"{prefix}共 {total} 行，{verb} {created} 行，{bad} 行有误未导入{tail}"
+    return ImportReport(
+        total=total, created=created, dry_run=dry_run, errors=errors, summary=summary
+    )
+
+
+def render_report(report: ImportReport) -> str:
+    """The report as staff read it (the command line prints this)."""
+    lines = [report.summary]
+    lines += [f"  {_where(e)}：{e.message}" for e in report.errors]
+    return "\n".join(lines)
