@@ -26,11 +26,11 @@ def in_subtree(root_id: uuid.UUID) -> ColumnElement[bool]:
     """The root and everything under it. ``@>`` (not ``= ANY``) so the GIN index serves it."""
     return or_(
         Organization.id == root_id,
-        Organization.ancestor_ids.op("@>")(_uuids([root_id])),
+        Organization.ancestor_ids.op("@>")(uuid_array([root_id])),
     )
 
 
-def _uuids(values: list[uuid.UUID]) -> ColumnElement[list[uuid.UUID]]:
+def uuid_array(values: list[uuid.UUID]) -> ColumnElement[list[uuid.UUID]]:
     return literal(values, postgresql.ARRAY(Uuid))  # a bound uuid[], not ARRAY[$1] of text
 
 
@@ -167,7 +167,7 @@ class OrganizationRepository:
             .where(in_subtree(node.id))
             .values(
                 ancestor_ids=func.array_cat(
-                    _uuids(new_path),
+                    uuid_array(new_path),
                     o.ancestor_ids[cut : func.cardinality(o.ancestor_ids)],
                 ),
                 parent_id=case((o.id == node.id, new_parent.id), else_=o.parent_id),

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.models import Member
 from services.members.organizations.models import Organization
+from services.members.organizations.repository import uuid_array
 from shared.errors import invalid
 
 FAR_PAST = date(1, 1, 1)
@@ -71,7 +72,7 @@ def _decode(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
 def in_subtree(root: uuid.UUID) -> ColumnElement[bool]:
     """Members whose home organization or residential community lies in root's subtree."""
     subtree = select(Organization.id).where(
-        or_(Organization.id == root, Organization.ancestor_ids.contains([root]))
+        or_(Organization.id == root, Organization.ancestor_ids.op("@>")(uuid_array([root])))
     )
     return or_(Member.home_organization_id.in_(subtree), Member.community_id.in_(subtree))
 
