@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import getpass
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -79,3 +80,11 @@ def main(
 
 def _summary(command: Callable[..., int]) -> str:
     return (command.__doc__ or "").strip().split("\n")[0]
+
+
+def cli_actor() -> str:
+    """Who a command-line write is attributed to in the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli:unknown"

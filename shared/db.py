@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -61,3 +62,31 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 def asyncpg_dsn(url: str) -> str:
     """The same database as a plain ``postgresql://`` DSN for raw asyncpg connections."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database ``name`` on the server that ``server_url`` points at."""
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def create_database(
+    server_url: str, name: str, *, template: str | None = None, if_missing: bool = False
+) -> str:
+    """Create a database (optionally copied from ``template``); return its URL."""
+    conn = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not (exists and if_missing):
+            copy = f' TEMPLATE "{template}"' if template else ""
+            await conn.execute(f'CREATE DATABASE "{name}"{copy}')
+    finally:
+        await conn.close()
+    return database_url(server_url, name)
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()

@@ -22,11 +22,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
 from shared import migrations
-from shared.db import asyncpg_dsn
+from shared.db import create_database
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,17 +54,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--topic-prefix", default="gongjian.")
     p.add_argument("--demo", action="store_true", help="load demo data once everything is up")
     return p.parse_args(argv)
-
-
-async def create_databases(server_url: str, names: list[str]) -> None:
-    conn = await asyncpg.connect(asyncpg_dsn(server_url))
-    try:
-        existing = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
-        for name in names:
-            if name not in existing:
-                await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
 def service_env(
@@ -153,13 +139,11 @@ def run(args: argparse.Namespace) -> int:
             bootstrap = broker.start()
 
         urls = {
-            s.name: make_url(server_url)
-            .set(database=f"{args.db_prefix}{s.name}")
-            .render_as_string(hide_password=False)
+            s.name: asyncio.run(
+                create_database(server_url, f"{args.db_prefix}{s.name}", if_missing=True)
+            )
             for s in SERVICES
         }
-        names = [make_url(u).database or "" for u in urls.values()]
-        asyncio.run(create_databases(server_url, names))
         for s in SERVICES:
             migrations.upgrade(s.name, urls[s.name])
         print("migrations   applied")

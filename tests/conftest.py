@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from shared import migrations
-from shared.db import asyncpg_dsn
+from shared.db import asyncpg_dsn, create_database
 from shared.settings import ServiceSettings
 from tests.infra import Infra, start_infra
 
@@ -31,12 +31,8 @@ async def templates(infra: Infra) -> dict[str, str]:
     """One migrated template database per service, built once per run."""
     run = uuid.uuid4().hex[:6]
     names = {s: f"tpl_{run}_{s}" for s in SERVICES}
-    conn = await asyncpg.connect(asyncpg_dsn(infra.database_url))
-    try:
-        for name in names.values():
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    for name in names.values():
+        await create_database(infra.database_url, name)
     # Alembic keeps its context in module globals: one migration at a time, off the loop.
     for service, name in names.items():
         await asyncio.to_thread(migrations.upgrade, service, infra.database(name))
@@ -49,12 +45,7 @@ async def fresh_database(infra: Infra, templates: dict[str, str]) -> Callable[..
 
     async def make(service: str) -> str:
         name = f"t_{uuid.uuid4().hex[:12]}_{service}"
-        conn = await asyncpg.connect(asyncpg_dsn(infra.database_url))
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{templates[service]}"')
-        finally:
-            await conn.close()
-        return infra.database(name)
+        return await create_database(infra.database_url, name, template=templates[service])
 
     return make
 

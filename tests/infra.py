@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
+from shared.db import database_url
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 
 POSTGRES_IMAGE = "postgres:17"
@@ -34,7 +33,7 @@ class Infra:
     idempotent_producer: bool = False
 
     def database(self, name: str) -> str:
-        return make_url(self.database_url).set(database=name).render_as_string(hide_password=False)
+        return database_url(self.database_url, name)
 
 
 def docker_answers() -> bool:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +29,8 @@ from services.scoring.app import create_app as scoring_app
 from services.scoring.settings import ScoringSettings
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CATALOG: dict[str, tuple[ServiceSpec, type[ServiceSettings], Callable[..., FastAPI]]] = {
     "members": (MEMBERS, MembersSettings, members_app),
@@ -73,3 +78,21 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+async def run_members_cli(database_url: str, *args: str) -> tuple[int, str, str]:
+    """``python -m services.members ARGS`` on the given database: (exit code, out, err)."""
+    env = {**os.environ, "MEMBERS_DATABASE_URL": database_url, "MEMBERS_LOG_JSON": "true"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.members",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()

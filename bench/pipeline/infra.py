@@ -11,11 +11,8 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
 from shared import migrations
-from shared.db import asyncpg_dsn
+from shared.db import create_database, drop_database
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres
 
 SERVICES = ("members", "activities")
@@ -27,10 +24,6 @@ class BenchInfra:
     server_url: str
     bootstrap_servers: str
     databases: dict[str, str] = field(default_factory=dict)  # service -> database URL
-
-
-def database_url(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def start_infra(stack: AsyncExitStack) -> BenchInfra:
@@ -53,25 +46,11 @@ async def start_infra(stack: AsyncExitStack) -> BenchInfra:
 
     run = uuid.uuid4().hex[:8]
     names = {s: f"bench_{run}_{s}" for s in SERVICES}
-    conn = await asyncpg.connect(asyncpg_dsn(infra.server_url))
-    try:
-        for name in names.values():
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            if infra.kind == "settings":  # a shared server: leave nothing behind
-                stack.push_async_callback(_drop_database, infra.server_url, name)
-    finally:
-        await conn.close()
     # Alembic keeps its context in module globals: one migration at a time, off the loop.
     for service, name in names.items():
-        url = database_url(infra.server_url, name)
+        url = await create_database(infra.server_url, name)
+        if infra.kind == "settings":  # a shared server: leave nothing behind
+            stack.push_async_callback(drop_database, infra.server_url, name)
         await asyncio.to_thread(migrations.upgrade, service, url)
         infra.databases[service] = url
     return infra
-
-
-async def _drop_database(server_url: str, name: str) -> None:
-    conn = await asyncpg.connect(asyncpg_dsn(server_url))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()

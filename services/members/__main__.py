@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ from services.members.onboarding.service import onboard_community, render_report
 from services.members.organizations.events import Context
 from services.members.roster.cli import import_roster_command
 from services.members.settings import MembersSettings
-from shared.cli import main
+from shared.cli import cli_actor, main
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.errors import AppError
 from shared.log import configure_logging, get_logger
@@ -53,20 +52,13 @@ def onboard(settings: MembersSettings, args: Sequence[str]) -> int:
 async def _onboard(settings: MembersSettings, raw: bytes, *, is_yaml: bool) -> OnboardingReport:
     description = parse_description(raw, is_yaml=is_yaml)
     engine = create_engine(settings.database_url, pool_size=1)
-    ctx = Context(topic=settings.topic("members"), actor=f"cli:{_user()}")
+    ctx = Context(topic=settings.topic("members"), actor=cli_actor())
     try:
         # One transaction; the outbox rows it writes are published by the running service.
         async with unit_of_work(session_factory(engine)) as session:
             return await onboard_community(session, description, ctx)
     finally:
         await engine.dispose()
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
 
 
 main(

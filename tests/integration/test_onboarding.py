@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -16,7 +13,7 @@ import pytest
 import yaml
 
 from services.members.settings import MembersSettings
-from tests.platform import RunningService, running
+from tests.platform import RunningService, run_members_cli, running
 
 pytestmark = pytest.mark.integration
 
@@ -201,21 +198,7 @@ async def test_a_place_must_be_named_or_identified(members: RunningService) -> N
 
 
 async def run_cli(database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "MEMBERS_DATABASE_URL": database_url, "MEMBERS_LOG_JSON": "true"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.members",
-        "onboard",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_members_cli(database_url, "onboard", *args)
 
 
 async def test_command_line_onboarding(

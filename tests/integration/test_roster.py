@@ -4,10 +4,7 @@ columns, and an exported file imports again."""
 
 from __future__ import annotations
 
-import asyncio
 import io
-import os
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -24,11 +21,10 @@ from services.members.roster.columns import COLUMNS
 from services.members.settings import MembersSettings
 from shared.errors import AppError
 from tests.orgtree import Tree, build_tree, member_body
-from tests.platform import RunningService, running
+from tests.platform import RunningService, run_members_cli, running
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 HEADERS = [
     "姓名",
     "性别",
@@ -344,21 +340,7 @@ async def test_an_exported_roster_imports_into_an_empty_community(
 
 
 async def run_cli(database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "MEMBERS_DATABASE_URL": database_url, "MEMBERS_LOG_JSON": "true"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.members",
-        "import-roster",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_members_cli(database_url, "import-roster", *args)
 
 
 async def test_command_line_import(

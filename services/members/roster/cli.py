@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 import uuid
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from services.members.roster.service import (
     render_report,
 )
 from services.members.settings import MembersSettings
+from shared.cli import cli_actor
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.errors import AppError
 from shared.log import configure_logging, get_logger
@@ -74,7 +74,7 @@ async def _import(
     dry_run: bool,
 ) -> ImportReport:
     engine = create_engine(settings.database_url, pool_size=1)
-    ctx = Context(topic=settings.topic("members"), actor=f"cli:{_user()}")
+    ctx = Context(topic=settings.topic("members"), actor=cli_actor())
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -103,10 +103,3 @@ async def _import(
                 )
         finally:
             await engine.dispose()
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
