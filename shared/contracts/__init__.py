@@ -45,6 +45,6 @@ def contract_for(type_: str, version: int) -> Contract:
 
 def load_all() -> dict[tuple[str, int], Contract]:
     """Import every contract module so the registry is complete."""
-    from shared.contracts import members, organizations  # noqa: F401
+    from shared.contracts import members, organizations, reportin, transfers  # noqa: F401
 
     return REGISTRY

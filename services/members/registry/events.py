@@ -30,6 +30,7 @@ def member_state(member: Member) -> MemberState:
         work_unit=member.work_unit,
         joined_at=member.joined_at,
         lives_in_area=member.lives_in_area,
+        merged_into_id=member.merged_into_id,
     )
 
 

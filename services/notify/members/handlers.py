@@ -6,13 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.members.models import MemberProjection
 from shared.consumer import BatchHandler
-from shared.contracts.members import MemberChanged, MemberRegistered
+from shared.contracts.members import MemberChanged, MemberMerged, MemberRegistered, member_states
 from shared.envelope import EventEnvelope
 from shared.projection import upsert_many_if_newer
 
 
 async def project_members(
-    session: AsyncSession, events: Sequence[tuple[EventEnvelope, MemberRegistered | MemberChanged]]
+    session: AsyncSession,
+    events: Sequence[tuple[EventEnvelope, MemberRegistered | MemberChanged | MemberMerged]],
 ) -> None:
     """One upsert for a whole run of member events; the version check keeps the newest."""
     rows = [
@@ -26,7 +27,8 @@ async def project_members(
             "status": s.status,
             "updated_at": s.updated_at,
         }
-        for s in (payload.member for _, payload in events)
+        for _, payload in events
+        for s in member_states(payload)
     ]
     table = MemberProjection.__table__
     await upsert_many_if_newer(session, table, rows, key=["member_id"])  # type: ignore[arg-type]
