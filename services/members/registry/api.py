@@ -6,12 +6,13 @@ from fastapi import APIRouter, Query
 from fastapi import status as http_status
 
 from services.members.audit import service as audit
-from services.members.registry import service
+from services.members.registry import merge, service
 from services.members.registry.schemas import (
     Category,
     HistoryEntryOut,
     MemberCreate,
     MemberDeactivate,
+    MemberMerge,
     MemberOut,
     MemberPage,
     MemberStatus,
@@ -98,6 +99,22 @@ async def deactivate_member(
     member = await service.deactivate_member(
         session, member_id, body, context(runtime, correlation_id)
     )
+    return MemberOut.model_validate(member)
+
+
+@router.post(
+    "/{member_id}/merge",
+    response_model=MemberOut,
+    summary="合并重复记录（重复记录并入本记录，保留变更记录）",
+)
+async def merge_members(
+    member_id: uuid.UUID,
+    body: MemberMerge,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    correlation_id: CorrelationIdDep,
+) -> MemberOut:
+    member = await merge.merge_members(session, member_id, body, context(runtime, correlation_id))
     return MemberOut.model_validate(member)
 
 

@@ -112,6 +112,17 @@ class MemberDeactivate(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 
+class MemberMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_id: uuid.UUID = Field(description="要并入本记录的重复记录")
+    version: int = Field(description="本记录的版本号")
+    duplicate_version: int = Field(description="重复记录的版本号")
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ] = Field(description="合并原因，如“同一人重复登记”")
+
+
 class MemberOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
