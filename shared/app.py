@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Mapping
 
 from fastapi import FastAPI
 
+from shared.auth.keys import DEV_PUBLIC_KEY, resolve_key
+from shared.auth.tokens import TokenVerifier
 from shared.errors import install_error_handlers
 from shared.log import configure_logging
 from shared.ops import ops_router
@@ -38,6 +40,15 @@ def create_service_app(
             await runtime.stop()
 
     app = FastAPI(title=title, lifespan=lifespan)
+    public_key = resolve_key(
+        inline=settings.jwt_public_key,
+        file=settings.jwt_public_key_file,
+        environment=settings.environment,
+        dev_default=DEV_PUBLIC_KEY,
+        setting=f"{settings.model_config.get('env_prefix', '')}JWT_PUBLIC_KEY",
+    )
+    app.state.verifier = TokenVerifier(public_key, settings.jwt_issuer)
+    app.state.settings = settings
     app.add_middleware(
         RequestContextMiddleware,
         service=spec.name,

@@ -165,10 +165,27 @@ def run(args: argparse.Namespace) -> int:
         for i in range(1, len(SERVICES) + 1):
             wait_ready(f"http://127.0.0.1:{args.port_base + i}/readyz", procs)
 
-        if args.demo:
-            from shared.demo import load_demo
-
-            load_demo(f"http://127.0.0.1:{args.port_base + 1}")
+        if args.demo:  # the members CLI loads it, with the members service's settings
+            members_env = service_env(
+                SERVICES[0],
+                urls["members"],
+                bootstrap,
+                args.port_base + 1,
+                args.topic_prefix,
+                embedded_broker,
+            )
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "services.members",
+                    "demo",
+                    f"http://127.0.0.1:{args.port_base + 1}",
+                ],
+                env=members_env,
+                cwd=ROOT,
+                check=True,
+            )
 
         print("\n共建平台已启动 (Gongjian is up):")
         for i, s in enumerate(SERVICES, start=1):

@@ -56,6 +56,8 @@ class AppError(Exception):
         self.message = message
         self.details = details or []
         self.data = data
+        # Extra response headers (e.g. Retry-After on 429).
+        self.headers: dict[str, str] | None = None
 
 
 def invalid(field: str, message: str) -> AppError:
@@ -144,7 +146,9 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details, data=exc.data)
+        return error_response(
+            exc.status, exc.code, exc.message, exc.details, headers=exc.headers, data=exc.data
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

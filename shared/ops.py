@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.auth.deps import require
+from shared.auth.roles import Action
 from shared.errors import AppError, NotFound, error_response
 from shared.log import get_logger
 from shared.messaging_tables import MessagingTables
@@ -19,6 +23,21 @@ from shared.runtime import RuntimeDep
 
 log = get_logger(__name__)
 ops_router = APIRouter(tags=["运维"])
+# Dead letters and metrics are for the operations role only.
+operations = require(Action.operate)
+OperationsDep = Annotated[object, Depends(operations)]
+
+
+async def metrics_access(request: Request) -> None:
+    """Prometheus may scrape with the configured ``metrics_token``; anyone else needs an
+    operations account's access token."""
+    token = request.app.state.settings.metrics_token
+    header = request.headers.get("authorization", "")
+    if token is not None and hmac.compare_digest(
+        header.encode(), f"Bearer {token.get_secret_value()}".encode()
+    ):
+        return
+    await operations(request)
 
 
 @ops_router.get("/livez", summary="进程存活")
@@ -41,7 +60,7 @@ async def readyz(runtime: RuntimeDep) -> dict[str, object] | Response:
     return error_response(503, "not_ready", f"服务未就绪：{checks}")
 
 
-@ops_router.get("/metrics", summary="Prometheus 指标")
+@ops_router.get("/metrics", summary="Prometheus 指标", dependencies=[Depends(metrics_access)])
 async def metrics(runtime: RuntimeDep) -> Response:
     tables = runtime.spec.tables
     try:
@@ -80,6 +99,7 @@ class DeadLetterOut(BaseModel):
 @ops_router.get("/ops/dead-letters", summary="列出死信消息", response_model=list[DeadLetterOut])
 async def list_dead_letters(
     runtime: RuntimeDep,
+    _: OperationsDep,
     pending_only: bool = Query(True, description="只列出尚未重放的"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[DeadLetterOut]:
@@ -97,7 +117,9 @@ async def list_dead_letters(
     summary="把死信消息重新发回原主题",
     response_model=DeadLetterOut,
 )
-async def replay_dead_letter(dead_letter_id: int, runtime: RuntimeDep) -> DeadLetterOut:
+async def replay_dead_letter(
+    dead_letter_id: int, runtime: RuntimeDep, _: OperationsDep
+) -> DeadLetterOut:
     """Republish the original message to its origin topic. Every consumer of that topic
     sees it again; those that had already handled it skip it through their inbox."""
     d = runtime.spec.tables.dead_letters

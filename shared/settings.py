@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -44,6 +45,15 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     max_body_bytes: int = 1_000_000
+
+    # Access tokens are verified with the public key alone (EdDSA). Development and test
+    # fall back to the repository's development key pair; production refuses it.
+    jwt_issuer: str = "gongjian"
+    jwt_public_key: str | None = None
+    jwt_public_key_file: Path | None = None
+    # Optional bearer token Prometheus scrapes /metrics with; without it /metrics needs
+    # an operations account's access token.
+    metrics_token: SecretStr | None = None
 
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0

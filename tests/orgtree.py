@@ -8,6 +8,14 @@ from typing import Any
 
 import httpx
 
+from services.members.organizations.events import Context
+from services.members.organizations.schemas import OrganizationCreate
+from services.members.organizations.service import create_organization
+from shared.auth.principal import Grant
+from shared.auth.roles import Role
+from shared.db import unit_of_work
+from tests.platform import ServiceClient
+
 
 @dataclass(frozen=True)
 class Tree:
@@ -23,13 +31,35 @@ class Tree:
     unit: uuid.UUID
 
 
+async def create_district(client: ServiceClient, name: str) -> uuid.UUID:
+    """A new district, created as the operators do (the ``onboard`` CLI runs the same
+    service code); the client's grants then include its district admin."""
+    runtime = client.service.runtime
+    async with unit_of_work(runtime.sessions) as session:
+        org = await create_organization(
+            session,
+            OrganizationCreate.model_validate({"kind": "district", "name": name}),
+            Context(topic=runtime.own_topic, actor="cli:test"),
+        )
+    client.grants.append(Grant(Role.district_admin, org.id))
+    return org.id
+
+
 async def create_org(
     client: httpx.AsyncClient, kind: str, name: str, parent: uuid.UUID | None, **extra: Any
 ) -> uuid.UUID:
+    if kind == "district":
+        assert isinstance(client, ServiceClient)
+        return await create_district(client, name)
     body = {"kind": kind, "name": name, "parent_id": str(parent) if parent else None, **extra}
     response = await client.post("/organizations", json=body)
     assert response.status_code == 201, response.text
-    return uuid.UUID(response.json()["id"])
+    org_id = uuid.UUID(response.json()["id"])
+    if kind == "community" and isinstance(client, ServiceClient):
+        # The test acts as the admin of each community it builds, who alone sees members'
+        # mobiles, ID numbers and addresses in full.
+        client.grants.append(Grant(Role.community_admin, org_id))
+    return org_id
 
 
 async def build_tree(client: httpx.AsyncClient) -> Tree:

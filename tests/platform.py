@@ -27,8 +27,10 @@ from services.notify.settings import NotifySettings
 from services.scoring.app import SPEC as SCORING
 from services.scoring.app import create_app as scoring_app
 from services.scoring.settings import ScoringSettings
+from shared.auth.principal import Grant
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
+from tests.auth import OPERATIONS, GrantsAuth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,28 +42,47 @@ CATALOG: dict[str, tuple[ServiceSpec, type[ServiceSettings], Callable[..., FastA
 }
 
 
+class ServiceClient(httpx.AsyncClient):
+    """The test's client of one service. It acts with ``grants`` (operations, plus an
+    admin grant on every district the test creates); pass ``headers=`` to act as
+    someone else."""
+
+    grants: list[Grant]
+    service: RunningService
+
+
 @dataclass
 class RunningService:
     name: str
     settings: ServiceSettings
     runtime: ServiceRuntime
     app: FastAPI
-    client: httpx.AsyncClient
+    client: ServiceClient
 
 
 @asynccontextmanager
 async def running(
-    name: str, settings: ServiceSettings, *, worker: bool = True
+    name: str,
+    settings: ServiceSettings,
+    *,
+    worker: bool = True,
+    grants: list[Grant] | None = None,
 ) -> AsyncIterator[RunningService]:
+    """``grants``: share one list between services so they all act as the same admin."""
     spec, _, app_factory = CATALOG[name]
     app = app_factory(settings, "all")
     runtime = ServiceRuntime(spec, settings)
     app.state.runtime = runtime  # the lifespan is not run under ASGITransport
     await runtime.start("all" if worker else "api")
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+    grants = grants if grants is not None else [OPERATIONS]
+    auth = GrantsAuth(grants)
+    async with ServiceClient(transport=transport, base_url=f"http://{name}", auth=auth) as client:
+        client.grants = grants
+        service = RunningService(name, settings, runtime, app, client)
+        client.service = service
         try:
-            yield RunningService(name, settings, runtime, app, client)
+            yield service
         finally:
             await runtime.stop()
 

@@ -1,8 +1,11 @@
-"""``python -m bench.members_sync [--rows N]``: one unit syncing N in-service members
-through the sync service (in-process, real PostgreSQL, outbox events included), against
-raw asyncpg ``copy_records_to_table`` of the same rows into a scratch table.
+"""``python -m bench.members_sync [--rows N] [--roster-rows N] [--only sync|roster]``:
 
-Not measured yet: the 100,000-member district roster import (Step 2 item 11, part two).
+- sync: one unit syncing N in-service members through the sync service (in-process,
+  real PostgreSQL, outbox events included);
+- roster: a 100,000-member district roster import, one CSV per community through the
+  roster import service (see :mod:`bench.members_sync.roster`);
+
+each against raw asyncpg ``copy_records_to_table`` of the same rows into a scratch table.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Any
 import asyncpg
 from stdnum.cn import ric
 
+from bench.members_sync.roster import COMMUNITIES, bench_roster, cpu_lines
 from bench.pipeline.infra import start_infra
+from bench.pipeline.runs import CpuClock, RunResult
 from services.members.organizations.models import Organization
 from services.members.registry.service import Context
 from services.members.sync.schemas import SyncRequest
@@ -79,23 +84,24 @@ async def make_tree(url: str) -> tuple[uuid.UUID, uuid.UUID]:
     return unit, community
 
 
-async def run_sync(url: str, rows: list[dict[str, Any]], unit: uuid.UUID) -> float:
+async def run_sync(url: str, rows: list[dict[str, Any]], unit: uuid.UUID) -> RunResult:
     engine = create_engine(url)
     try:
         request = SyncRequest(mode="full", members=rows)
         ctx = Context(topic="bench.members.events", actor="bench")
+        clock = CpuClock()
         started = time.perf_counter()
         async with unit_of_work(session_factory(engine)) as session:
             report = await sync_unit(session, unit, request, ctx)
-        seconds = time.perf_counter() - started
+        result = clock.stop(RunResult(len(rows), time.perf_counter() - started))
         assert report.counts.created == len(rows), report.summary
         print(report.summary, file=sys.stderr)
-        return seconds
+        return result
     finally:
         await engine.dispose()
 
 
-async def run_copy(url: str, rows: list[dict[str, Any]]) -> float:
+async def run_copy(url: str, rows: list[dict[str, Any]]) -> RunResult:
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(
@@ -114,15 +120,17 @@ async def run_copy(url: str, rows: list[dict[str, Any]]) -> float:
             )
             for r in rows
         ]
+        clock = CpuClock()
         started = time.perf_counter()
         async with conn.transaction():
             await conn.copy_records_to_table("bench_sync_scratch", records=records, columns=COLUMNS)
-        return time.perf_counter() - started
+        return clock.stop(RunResult(len(records), time.perf_counter() - started))
     finally:
         await conn.close()
 
 
-def report(n: int, sync_seconds: float, copy_seconds: float) -> None:
+def report(n: int, synced: RunResult, copied: RunResult) -> None:
+    sync_seconds, copy_seconds = synced.seconds, copied.seconds
     ratio = copy_seconds / sync_seconds  # share of raw COPY's speed the sync reaches
     rows = [
         ("rows", f"{n:,}"),
@@ -139,6 +147,8 @@ def report(n: int, sync_seconds: float, copy_seconds: float) -> None:
     print()
     print("sync = validate every row, diff, insert members, links, audit rows and outbox")
     print("events, commit; raw = COPY of the same rows (7 columns) into a scratch table")
+    cpu_lines("sync", synced)
+    cpu_lines("raw", copied)
     for label, ok in (
         (f"sync <= {TARGET_SECONDS:.0f} s", sync_seconds <= TARGET_SECONDS),
         (f"ratio >= {TARGET_RATIO:.2f}", ratio >= TARGET_RATIO),
@@ -146,29 +156,51 @@ def report(n: int, sync_seconds: float, copy_seconds: float) -> None:
         print(f"target {label}: {'met' if ok else 'NOT met'}")
 
 
-async def main(n: int) -> None:
+async def bench_sync(url: str, n: int) -> None:
+    unit, community = await make_tree(url)
+    rows = roster(n, community)
+    tune_gc()
+    print(f"sync of {n:,} rows ...", file=sys.stderr)
+    synced = await run_sync(url, rows, unit)
+    print("raw COPY ...", file=sys.stderr)
+    copied = await run_copy(url, rows)
+    report(n, synced, copied)
+
+
+async def main(args: argparse.Namespace) -> None:
     configure_logging("bench", "WARNING", json=False)
     async with AsyncExitStack() as stack:
         print("preparing PostgreSQL and the broker", file=sys.stderr)
         infra = await start_infra(stack)
         url = infra.databases["members"]
-        unit, community = await make_tree(url)
-        rows = roster(n, community)
-        tune_gc()
-        print(f"sync of {n:,} rows ...", file=sys.stderr)
-        sync_seconds = await run_sync(url, rows, unit)
-        print("raw COPY ...", file=sys.stderr)
-        copy_seconds = await run_copy(url, rows)
-        report(n, sync_seconds, copy_seconds)
+        if args.only in (None, "sync"):
+            await bench_sync(url, args.rows)
+        if args.only in (None, "roster"):
+            await bench_roster(url, args.roster_rows, args.roster_communities)
 
 
 def cli() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.members_sync", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.members_sync",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--rows", type=int, default=10_000, help="members in the unit's list")
+    parser.add_argument(
+        "--roster-rows", type=int, default=100_000, help="members in the district roster"
+    )
+    parser.add_argument(
+        "--roster-communities",
+        type=int,
+        default=COMMUNITIES,
+        help="communities (one file each) the roster is spread over; more if a file would"
+        " exceed the import's row limit",
+    )
+    parser.add_argument("--only", choices=["sync", "roster"], help="run one part only")
     args = parser.parse_args()
     import uvloop  # as the services' entry point runs
 
-    uvloop.run(main(args.rows))
+    uvloop.run(main(args))
 
 
 if __name__ == "__main__":

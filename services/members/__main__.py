@@ -6,7 +6,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from services.members.accounts.cli import create_account_command, create_district_command
 from services.members.app import create_app
+from services.members.demo import demo_command
 from services.members.onboarding.schemas import OnboardingReport, parse_description
 from services.members.onboarding.service import onboard_community, render_report
 from services.members.organizations.events import Context
@@ -65,5 +67,11 @@ main(
     "members",
     MembersSettings,
     create_app,
-    commands={"onboard": onboard, "import-roster": import_roster_command},
+    commands={
+        "onboard": onboard,
+        "import-roster": import_roster_command,
+        "create-district": create_district_command,
+        "create-account": create_account_command,
+        "demo": demo_command,
+    },
 )

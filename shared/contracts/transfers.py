@@ -49,3 +49,4 @@ TRANSFER_REQUESTED = register("transfer.requested", 1, "members", TransferChange
 TRANSFER_ACCEPTED = register("transfer.accepted", 1, "members", TransferChanged)
 TRANSFER_REJECTED = register("transfer.rejected", 1, "members", TransferChanged)
 TRANSFER_RETURNED = register("transfer.returned", 1, "members", TransferChanged)
+TRANSFER_CANCELLED = register("transfer.cancelled", 1, "members", TransferChanged)

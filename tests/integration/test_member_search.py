@@ -150,6 +150,15 @@ async def test_structure_figures(platform: dict[str, RunningService], seeded: An
     assert figures["by_education"] == {"secondary": 1, "bachelor": 2, "unknown": 2}
     assert figures["by_gender"] == {"male": 2, "female": 1, "unknown": 2}
     assert figures["by_residence"] == {"inside": 4, "outside": 1}
-    assert figures["units"] == [{"unit_id": str(tree.unit), "name": "区教育局党委", "members": 1}]
+    assert figures["units"] == [
+        {
+            "unit_id": str(tree.unit),
+            "name": "区教育局党委",
+            "members": 1,
+            "in_service_members": 1,
+            "reported_in": 0,
+            "rate": 0.0,
+        }
+    ]
     missing = await client.get("/organizations/00000000-0000-4000-8000-00000000dead/figures")
     assert missing.status_code == 404

@@ -13,6 +13,10 @@ import pytest
 import yaml
 
 from services.members.settings import MembersSettings
+from shared.auth.principal import Grant
+from shared.auth.roles import Role
+from tests.auth import bearer
+from tests.orgtree import create_district
 from tests.platform import RunningService, run_members_cli, running
 
 pytestmark = pytest.mark.integration
@@ -20,6 +24,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "services" / "members" / "onboarding" / "example_community.yaml"
 EXAMPLE_NODES = 20  # organizations in example_community.yaml, district to unit branches
+DISTRICT = "盘龙区"  # the example's district
 
 
 def example() -> dict[str, Any]:
@@ -30,6 +35,8 @@ def example() -> dict[str, Any]:
 @pytest.fixture
 async def members(settings_for: Callable[..., Any]) -> AsyncIterator[RunningService]:
     async with running("members", await settings_for(MembersSettings), worker=False) as service:
+        # Districts come from the operators' command line; the test is the district's admin.
+        await create_district(service.client, DISTRICT)
         yield service
 
 
@@ -50,8 +57,8 @@ async def test_onboarding_twice_changes_nothing_the_second_time(
     assert first.status_code == 200, first.text
     report = first.json()
     assert (report["created"], report["already_present"], report["linked"]) == (
-        EXAMPLE_NODES,
-        0,
+        EXAMPLE_NODES - 1,
+        1,
         0,
     )
     assert report["changed"] is True
@@ -186,7 +193,7 @@ async def test_an_invalid_description_writes_nothing_and_lists_every_problem(
         "district.id",
     }
     conn = await db_conn(members.settings.database_url)
-    assert await counts(conn) == (0, 0, 0)
+    assert await counts(conn) == (1, 1, 1)  # the district only
 
 
 async def test_a_place_must_be_named_or_identified(members: RunningService) -> None:
@@ -195,6 +202,63 @@ async def test_a_place_must_be_named_or_identified(members: RunningService) -> N
     response = await members.client.post("/onboarding/communities", json=description)
     assert response.status_code == 422
     assert [d["field"] for d in response.json()["error"]["details"]] == ["street"]
+
+
+async def test_the_api_onboards_under_an_existing_district_within_the_callers_rights(
+    members: RunningService, db_conn: Callable[..., Any]
+) -> None:
+    client = members.client
+    # A district that doesn't exist yet: only the operators' command line creates one.
+    refused = await client.post(
+        "/onboarding/communities", json=example() | {"district": {"name": "五华区"}}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "新建区请由平台运维使用命令行 onboard"
+
+    first = await client.post("/onboarding/communities", json=example())
+    assert first.status_code == 200, first.text
+    street, community = first.json()["street_id"], first.json()["community_id"]
+    neighbour: dict[str, Any] = {
+        "district": {"name": DISTRICT},
+        "street": {"id": street},
+        "community": {"name": "金星社区"},
+    }
+    # The street's admin onboards a community in their street…
+    street_admin = bearer(Grant(Role.street_admin, uuid.UUID(street)))
+    done = await client.post("/onboarding/communities", json=neighbour, headers=street_admin)
+    assert done.status_code == 200, done.text
+    conn = await db_conn(members.settings.database_url)
+    actor = await conn.fetchval(
+        "SELECT actor FROM audit_log WHERE entity_id = $1", uuid.UUID(done.json()["community_id"])
+    )
+    assert actor.startswith("account:")
+    # …but creates no street and puts no unit directly under the district.
+    for other in (
+        neighbour | {"street": {"name": "新建街道"}},
+        neighbour | {"units": [{"name": "区直单位党委", "parent": "district"}]},
+    ):
+        response = await client.post("/onboarding/communities", json=other, headers=street_admin)
+        assert response.status_code == 403, response.text
+    # A community's admin sees the street above but may not organize in it.
+    community_admin = bearer(Grant(Role.community_admin, uuid.UUID(community)))
+    response = await client.post(
+        "/onboarding/communities",
+        json=neighbour | {"community": {"name": "银星社区"}},
+        headers=community_admin,
+    )
+    assert response.status_code == 403
+    # A branch secretary never organizes; another district's admin doesn't know the street.
+    secretary = bearer(Grant(Role.branch_secretary, uuid.uuid4()))
+    response = await client.post("/onboarding/communities", json=neighbour, headers=secretary)
+    assert response.status_code == 403
+    stranger = bearer(Grant(Role.district_admin, uuid.uuid4()))
+    response = await client.post(
+        "/onboarding/communities",
+        json=neighbour | {"district": {"id": first.json()["district_id"]}},
+        headers=stranger,
+    )
+    assert response.status_code == 422
+    assert {d["field"] for d in response.json()["error"]["details"]} == {"district.id", "street.id"}
 
 
 async def run_cli(database_url: str, *args: str) -> tuple[int, str, str]:

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from stdnum.cn import ric
 
+from shared.auth.principal import Grant
+from shared.auth.roles import Role
 from tests.orgtree import Tree, build_tree, member_body
 from tests.platform import RunningService, eventually
 
@@ -37,7 +39,11 @@ def row(tree: Tree, i: int, **fields: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def tree(platform: Platform) -> Tree:
-    return await build_tree(platform["members"].client)
+    client = platform["members"].client
+    tree = await build_tree(client)
+    # Syncing is the unit's own business: the test acts as its admin too.
+    client.grants.append(Grant(Role.unit_admin, tree.unit))
+    return tree
 
 
 async def sync(platform: Platform, unit: uuid.UUID, members: list[Any], **options: Any) -> Any:

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from services.activities.organizations.models import OrganizationProjection
+from shared.auth.deps import PrincipalDep
+from shared.auth.scope import get_visible
 from shared.errors import NotFound
 from shared.runtime import SessionDep
 
@@ -31,8 +33,19 @@ class OrganizationView(BaseModel):
 
 
 @router.get("/{organization_id}", response_model=OrganizationView, summary="本服务所知的组织")
-async def get_organization(organization_id: uuid.UUID, session: SessionDep) -> OrganizationView:
-    organization = await session.get(OrganizationProjection, organization_id)
+async def get_organization(
+    organization_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> OrganizationView:
+    org = OrganizationProjection
+    organization = await get_visible(
+        session,
+        org,
+        org.organization_id == organization_id,
+        principal,
+        [org.organization_id],
+        org.organization_id,
+        org.ancestor_ids,
+    )
     if organization is None:
         raise NotFound("未找到该组织")
     return OrganizationView.model_validate(organization)

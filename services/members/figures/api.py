@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from services.members.access import organization_for
 from services.members.figures.service import Figures, structure_figures
+from shared.auth.deps import require
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
 from shared.runtime import SessionDep
 
 router = APIRouter(tags=["党员结构"])
@@ -18,7 +23,9 @@ router = APIRouter(tags=["党员结构"])
 )
 async def figures(
     organization_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(require(Action.read))],
     session: SessionDep,
     as_of: date | None = Query(None, description="按哪一天计算年龄；默认今天"),
 ) -> Figures:
+    await organization_for(session, principal, Action.read, organization_id)
     return await structure_figures(session, organization_id, as_of)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.registry.search import in_subtree
+from services.members.reportin.queries import unit_rates
 from shared.errors import NotFound
 
 LIVE = ("active", "mobile")
@@ -20,6 +21,13 @@ class UnitFigure(BaseModel):
     unit_id: uuid.UUID
     name: str
     members: int = Field(description="组织关系在该单位、居住在本组织范围内的党员")
+    # The unit's own report-in rate (as GET /units/{id}/report-in-rate), not limited to
+    # this organization's area: the rate feeds the unit's assessment.
+    in_service_members: int = Field(
+        0, description="组织关系在该单位（含下级）、状态正常或流动的党员总数"
+    )
+    reported_in: int = Field(0, description="其中已到社区报到（报到中）的人数")
+    rate: float = Field(0.0, description="该单位的报到率（0–1）")
 
 
 class Figures(BaseModel):
@@ -71,6 +79,8 @@ async def structure_figures(
         .group_by(Organization.id, Organization.name)
         .order_by(Organization.name)
     )
+    unit_rows = units.all()
+    rates = await unit_rates(session, [i for i, _, _ in unit_rows])
     return Figures(
         organization_id=organization_id,
         as_of=as_of,
@@ -80,5 +90,15 @@ async def structure_figures(
         by_education=await _grouped(session, organization_id, Member.education),
         by_gender=await _grouped(session, organization_id, Member.gender),
         by_residence=await _grouped(session, organization_id, residence),
-        units=[UnitFigure(unit_id=i, name=n, members=c) for i, n, c in units.all()],
+        units=[
+            UnitFigure(
+                unit_id=i,
+                name=n,
+                members=c,
+                in_service_members=rates[i].in_service_members,
+                reported_in=rates[i].reported_in,
+                rate=rates[i].rate,
+            )
+            for i, n, c in unit_rows
+        ],
     )

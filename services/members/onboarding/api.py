@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 
 from services.members import onboarding
 from services.members.onboarding import service
@@ -10,9 +12,13 @@ from services.members.onboarding.schemas import (
     OnboardingReport,
     parse_description,
 )
-from services.members.organizations.api import ContextDep
+from services.members.organizations.events import Context
+from shared.auth.deps import require
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
 from shared.errors import AppError
-from shared.runtime import SessionDep
+from shared.runtime import RuntimeDep, SessionDep
+from shared.web import CorrelationIdDep
 
 router = APIRouter(prefix="/onboarding", tags=["社区入驻"])
 
@@ -32,14 +38,20 @@ _OPENAPI = {
 @router.post(
     "/communities",
     response_model=OnboardingReport,
-    summary="社区入驻：按一份描述建立社区的组织树（可重复提交）",
+    summary="社区入驻：在已有的区下按一份描述建立社区的组织树（可重复提交）",
+    description="新建区请由平台运维使用命令行 `python -m services.members onboard`。",
     openapi_extra=_OPENAPI,
 )
 async def onboard_community(
-    request: Request, session: SessionDep, ctx: ContextDep
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Action.organize))],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> OnboardingReport:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in YAML_TYPES | JSON_TYPES:
         raise AppError(415, "unsupported_media_type", "请以 JSON 或 YAML 格式提交社区描述")
     description = parse_description(await request.body(), is_yaml=media_type in YAML_TYPES)
-    return await service.onboard_community(session, description, ctx)
+    ctx = Context(topic=runtime.own_topic, correlation_id=correlation_id, actor=principal.actor)
+    return await service.onboard_community(session, description, ctx, principal)

@@ -2,15 +2,22 @@
 all in the caller's transaction. Nodes are matched by (parent, kind, name) among active
 organizations, so a description onboarded twice changes nothing the second time.
 
-The shape is documented in :mod:`services.members.onboarding`."""
+The shape is documented in :mod:`services.members.onboarding`.
+
+Through the API (``principal`` given) a community is onboarded under an existing
+district: organize rights on the street, or on the district when the description
+creates the street or places a unit directly under the district. New districts come
+only from the operators' command line (no principal)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.members.access import organization_for
 from services.members.onboarding.schemas import (
     CommunityOnboarding,
     NodeDescription,
@@ -30,10 +37,15 @@ from services.members.organizations.tree import (
     TreeRuleBroken,
     check_placement,
 )
-from shared.errors import AppError, ErrorDetail
+from shared.auth.deps import forbidden
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
+from shared.errors import AppError, ErrorDetail, NotFound
 from shared.log import get_logger
 
 log = get_logger(__name__)
+
+NEW_DISTRICT = "新建区请由平台运维使用命令行 onboard"
 
 
 def check_description(description: CommunityOnboarding) -> list[ErrorDetail]:
@@ -64,13 +76,19 @@ def check_description(description: CommunityOnboarding) -> list[ErrorDetail]:
 
 
 async def onboard_community(
-    session: AsyncSession, description: CommunityOnboarding, ctx: Context
+    session: AsyncSession,
+    description: CommunityOnboarding,
+    ctx: Context,
+    principal: Principal | None = None,
 ) -> OnboardingReport:
-    """Check everything first; write only if nothing is wrong. Flushes only."""
+    """Check everything first; write only if nothing is wrong. Flushes only.
+    ``principal``: the API's caller, whose rights are checked (None: the command line)."""
     problems = check_description(description)
-    problems += await _check_places(session, description)
+    problems += await _check_places(session, description, principal)
     if problems:
         raise invalid_description(problems)
+    if principal is not None:
+        await _authorize(session, description, principal)
     run = _Run(session, ctx)
     district = await run.place(description.district, OrgKind.district, None, "district")
     street = await run.place(description.street, OrgKind.street, district, "street")
@@ -215,14 +233,72 @@ class _Run:
         )
 
 
+async def _in_line(session: AsyncSession, principal: Principal, org: Organization) -> bool:
+    """Whether the caller knows this place: it lies in the subtree of one of their
+    grants, or above one (a street admin knows their district)."""
+    nodes = principal.nodes_for(Action.read)
+    if org.id in nodes or set(nodes) & set(org.ancestor_ids or []):
+        return True
+    if not nodes:
+        return False
+    above = await session.scalars(
+        select(Organization.ancestor_ids).where(Organization.id.in_(nodes))
+    )
+    return any(org.id in (ancestors or []) for ancestors in above)
+
+
+async def _authorize(
+    session: AsyncSession, description: CommunityOnboarding, principal: Principal
+) -> None:
+    """Refuse (403) what the caller may not do: create a district, or organize under a
+    street or district outside their grants. Places given by id were checked (and an
+    unknown one reported as not found) in :func:`_check_places`."""
+    district_ref, street_ref = description.district, description.street
+    if district_ref.id is not None:
+        district = await organizations.find_by_id(session, district_ref.id)
+    else:
+        assert district_ref.name is not None
+        district = await organizations.find_active(
+            session, None, OrgKind.district, district_ref.name
+        )
+    if district is None or not await _in_line(session, principal, district):
+        raise forbidden(NEW_DISTRICT)
+    if street_ref.id is not None:
+        street = await organizations.find_by_id(session, street_ref.id)
+    else:
+        assert street_ref.name is not None
+        street = await organizations.find_active(
+            session, district.id, OrgKind.street, street_ref.name
+        )
+    if street is None:
+        await _may_organize(session, principal, district, "无权在该区新建街道")
+    else:
+        await _may_organize(session, principal, street, "无权在该街道入驻社区")
+    if any(unit.parent == "district" for unit in description.units):
+        await _may_organize(session, principal, district, "无权在区一级建立单位党组织")
+
+
+async def _may_organize(
+    session: AsyncSession, principal: Principal, org: Organization, message: str
+) -> None:
+    try:
+        await organization_for(session, principal, Action.organize, org.id)
+    except NotFound:
+        # Named in the description (not an id to probe): say what is refused.
+        raise forbidden(message) from None
+
+
 async def _check_places(
-    session: AsyncSession, description: CommunityOnboarding
+    session: AsyncSession, description: CommunityOnboarding, principal: Principal | None = None
 ) -> list[ErrorDetail]:
-    """A district or street given by id must exist, be active and fit together."""
+    """A district or street given by id must exist, be active and fit together; for an
+    API caller it must also be in line with their grants (else it is "not found")."""
     problems: list[ErrorDetail] = []
     district_ref, street_ref = description.district, description.street
-    district = await _existing(session, district_ref, OrgKind.district, "district", problems)
-    street = await _existing(session, street_ref, OrgKind.street, "street", problems)
+    district = await _existing(
+        session, district_ref, OrgKind.district, "district", problems, principal
+    )
+    street = await _existing(session, street_ref, OrgKind.street, "street", problems, principal)
     if street is None or street_ref.id is None:
         return problems
     if district is not None and street.parent_id != district.id:
@@ -240,11 +316,17 @@ async def _existing(
     kind: OrgKind,
     path: str,
     problems: list[ErrorDetail],
+    principal: Principal | None = None,
 ) -> Organization | None:
     if ref.id is None:
         return None
     org = await organizations.find_by_id(session, ref.id)
-    if org is None or org.status != "active" or org.kind != kind:
+    if (
+        org is None
+        or org.status != "active"
+        or org.kind != kind
+        or (principal is not None and not await _in_line(session, principal, org))
+    ):
         problems.append(_at(f"{path}.id", f"未找到该{KIND_LABELS[kind]}"))
         return None
     return org

@@ -101,10 +101,13 @@ class OrganizationRepository:
         include_inactive: bool = False,
         limit: int | None = None,
         lock: bool = False,
+        where: ColumnElement[bool] | None = None,
     ) -> Sequence[Organization]:
         """The subtree under ``root_id`` (root included; everything when None), by depth
-        then name."""
+        then name; ``where`` narrows it further (e.g. to the caller's reach)."""
         query = select(Organization)
+        if where is not None:
+            query = query.where(where)
         if root_id is not None:
             query = query.where(in_subtree(root_id))
         if kind is not None:

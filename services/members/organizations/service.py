@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.events import Context, Write, record, snapshot
@@ -52,11 +53,13 @@ async def list_subtree(
     kind: OrgKind | None = None,
     include_inactive: bool = False,
     limit: int | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Sequence[Organization]:
+    """``where`` narrows the listing (the API passes the caller's reach)."""
     if root_id is not None:
         await get_organization(session, root_id)
     return await OrganizationRepository(session).subtree(
-        root_id, kind=kind, include_inactive=include_inactive, limit=limit
+        root_id, kind=kind, include_inactive=include_inactive, limit=limit, where=where
     )
 
 

@@ -1,12 +1,26 @@
+"""``/members``: the member registry, scoped to the caller's grants.
+
+Every query is limited to the members the caller may see; an id outside them answers
+404. Mobile, ID number and address come back in full only to the member and the admins
+of the member's own community (``present.member_out``)."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi import status as http_status
 
+from services.members.access import member_for, members_visible, organization_for
 from services.members.audit import service as audit
+from services.members.models import Member
+from services.members.organizations.models import Organization
+from services.members.organizations.tree import OrgKind
 from services.members.registry import merge, service
+from services.members.registry.present import masked_snapshot, member_out
 from services.members.registry.schemas import (
     Category,
     HistoryEntryOut,
@@ -18,42 +32,121 @@ from services.members.registry.schemas import (
     MemberStatus,
     MemberUpdate,
 )
-from services.members.registry.search import MemberQuery, SortKey, search_members
+from services.members.registry.search import (
+    MemberQuery,
+    SortKey,
+    mobile_searchable,
+    search_members,
+)
+from shared.auth.deps import PrincipalDep, require
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
+from shared.errors import AppError, NotFound
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
-router = APIRouter(prefix="/members", tags=["党员信息库"])
+# No prefix: ``/me/member`` lives here too; every other path starts with ``/members``.
+router = APIRouter(tags=["党员信息库"])
+
+ReaderDep = Annotated[Principal, Depends(require(Action.read))]
+WriterDep = Annotated[Principal, Depends(require(Action.write))]
+AuditorDep = Annotated[Principal, Depends(require(Action.audit))]
+
+COMMUNITY_NOT_FOUND = "未找到该社区"
 
 
-def context(runtime: RuntimeDep, correlation_id: str | None) -> service.Context:
-    return service.Context(topic=runtime.own_topic, correlation_id=correlation_id)
+def context(
+    runtime: RuntimeDep, principal: Principal, correlation_id: str | None
+) -> service.Context:
+    return service.Context(
+        topic=runtime.own_topic, actor=principal.actor, correlation_id=correlation_id
+    )
+
+
+@contextmanager
+def masked_duplicates(principal: Principal) -> Iterator[None]:
+    """A duplicate registration answers 409 with the existing record, which may lie
+    outside the caller's sight: its personal data is masked like any record's."""
+    try:
+        yield
+    except AppError as exc:
+        if exc.code == "duplicate_member" and exc.data and exc.data.get("id"):
+            community_id = exc.data.get("community_id")
+            exc.data = masked_snapshot(
+                exc.data,
+                principal,
+                uuid.UUID(str(exc.data["id"])),
+                uuid.UUID(str(community_id)) if community_id else None,
+            )
+        raise
+
+
+async def _residential_community(
+    session: SessionDep, principal: Principal, home: Organization, community_id: uuid.UUID
+) -> None:
+    """The community named must be in the caller's sight. A unit's in-service members
+    live in communities a unit admin doesn't oversee: for a unit any community of its
+    district will do (as in a unit's sync)."""
+    try:
+        await organization_for(
+            session, principal, Action.read, community_id, message=COMMUNITY_NOT_FOUND
+        )
+    except NotFound:
+        if home.kind != OrgKind.unit or home.district_id is None:
+            raise
+        community = await session.get(Organization, community_id)
+        if community is None or community.district_id != home.district_id:
+            raise
+        # Kind and status are place()'s to check, with its own message.
 
 
 @router.post(
-    "", status_code=http_status.HTTP_201_CREATED, response_model=MemberOut, summary="登记党员"
+    "/members",
+    status_code=http_status.HTTP_201_CREATED,
+    response_model=MemberOut,
+    summary="登记党员",
 )
 async def register_member(
-    body: MemberCreate, session: SessionDep, runtime: RuntimeDep, correlation_id: CorrelationIdDep
+    body: MemberCreate,
+    principal: WriterDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> MemberOut:
-    member = await service.register_member(session, body, context(runtime, correlation_id))
-    return MemberOut.model_validate(member)
+    home = await organization_for(session, principal, Action.write, body.home_organization_id)
+    if body.community_id is not None:
+        await _residential_community(session, principal, home, body.community_id)
+    with masked_duplicates(principal):
+        member = await service.register_member(
+            session, body, context(runtime, principal, correlation_id)
+        )
+    return member_out(member, principal)
 
 
 @router.get(
-    "", response_model=MemberPage, summary="查询党员（按组织、类别、状态、特长、姓名或手机号）"
+    "/members",
+    response_model=MemberPage,
+    summary="查询党员（按组织、类别、状态、特长、姓名或手机号）",
 )
 async def list_members(
+    principal: ReaderDep,
     session: SessionDep,
     organization_id: uuid.UUID | None = Query(None, description="组织（含全部下级）"),
     category: Category | None = Query(None, description="党员类别"),
     status: MemberStatus | None = Query(None, description="状态；不填则不含已合并记录"),
     specialty: str | None = Query(None, max_length=30, description="专业特长"),
-    q: str | None = Query(None, max_length=50, description="姓名（部分）或手机号（开头）"),
+    q: str | None = Query(
+        None,
+        max_length=50,
+        description="姓名（部分）或手机号（开头；只匹配本人可查看完整手机号的党员）",
+    ),
     sort: SortKey = Query(SortKey.created_at, description="排序字段"),
     descending: bool = Query(False, description="是否倒序"),
     cursor: str | None = Query(None, max_length=500, description="上一页返回的 next_cursor"),
     limit: int = Query(50, ge=1, le=200),
 ) -> MemberPage:
+    if organization_id is not None:
+        await organization_for(session, principal, Action.read, organization_id)
     query = MemberQuery(
         organization_id=organization_id,
         category=category,
@@ -65,63 +158,123 @@ async def list_members(
         cursor=cursor,
         limit=limit,
     )
-    members, next_cursor = await search_members(session, query)
-    return MemberPage(items=[MemberOut.model_validate(m) for m in members], next_cursor=next_cursor)
+    members, next_cursor = await search_members(
+        session,
+        query,
+        scope=members_visible(principal, Action.read),
+        mobile_scope=mobile_searchable(principal),
+    )
+    return MemberPage(items=[member_out(m, principal) for m in members], next_cursor=next_cursor)
 
 
-@router.get("/{member_id}", response_model=MemberOut, summary="查看党员")
-async def get_member(member_id: uuid.UUID, session: SessionDep) -> MemberOut:
-    return MemberOut.model_validate(await service.get_member(session, member_id))
+@router.get("/me/member", response_model=MemberOut, summary="本人的党员信息")
+async def my_member(principal: PrincipalDep, session: SessionDep) -> MemberOut:
+    if principal.member_id is None:
+        raise NotFound("当前账号没有关联党员记录")
+    member = await session.get(Member, principal.member_id)
+    if member is None:
+        raise NotFound("当前账号没有关联党员记录")
+    return member_out(member, principal)
 
 
-@router.patch("/{member_id}", response_model=MemberOut, summary="修改党员信息")
+@router.get("/members/{member_id}", response_model=MemberOut, summary="查看党员")
+async def get_member(
+    member_id: uuid.UUID, principal: PrincipalDep, session: SessionDep
+) -> MemberOut:
+    member = await member_for(session, principal, Action.read, member_id)
+    return member_out(member, principal)
+
+
+@router.patch("/members/{member_id}", response_model=MemberOut, summary="修改党员信息")
 async def update_member(
     member_id: uuid.UUID,
     body: MemberUpdate,
+    principal: WriterDep,
     session: SessionDep,
     runtime: RuntimeDep,
     correlation_id: CorrelationIdDep,
 ) -> MemberOut:
-    member = await service.update_member(session, member_id, body, context(runtime, correlation_id))
-    return MemberOut.model_validate(member)
+    member = await member_for(session, principal, Action.write, member_id, for_update=True)
+    if (
+        body.home_organization_id is not None
+        and body.home_organization_id != member.home_organization_id
+    ):
+        # A move within the community: the new home must be the caller's to write too.
+        await organization_for(session, principal, Action.write, body.home_organization_id)
+    with masked_duplicates(principal):
+        member = await service.update_member(
+            session, member_id, body, context(runtime, principal, correlation_id)
+        )
+    return member_out(member, principal)
 
 
 @router.post(
-    "/{member_id}/deactivate", response_model=MemberOut, summary="停用党员记录（转出、已故等）"
+    "/members/{member_id}/deactivate",
+    response_model=MemberOut,
+    summary="停用党员记录（转出、已故等）",
 )
 async def deactivate_member(
     member_id: uuid.UUID,
     body: MemberDeactivate,
+    principal: WriterDep,
     session: SessionDep,
     runtime: RuntimeDep,
     correlation_id: CorrelationIdDep,
 ) -> MemberOut:
+    await member_for(session, principal, Action.write, member_id, for_update=True)
     member = await service.deactivate_member(
-        session, member_id, body, context(runtime, correlation_id)
+        session, member_id, body, context(runtime, principal, correlation_id)
     )
-    return MemberOut.model_validate(member)
+    return member_out(member, principal)
 
 
 @router.post(
-    "/{member_id}/merge",
+    "/members/{member_id}/merge",
     response_model=MemberOut,
     summary="合并重复记录（重复记录并入本记录，保留变更记录）",
 )
 async def merge_members(
     member_id: uuid.UUID,
     body: MemberMerge,
+    principal: WriterDep,
     session: SessionDep,
     runtime: RuntimeDep,
     correlation_id: CorrelationIdDep,
 ) -> MemberOut:
-    member = await merge.merge_members(session, member_id, body, context(runtime, correlation_id))
-    return MemberOut.model_validate(member)
+    # Both records must be the caller's to change. Not locked here: the merge locks the
+    # pair in id order, so two merges of one pair can't deadlock.
+    await member_for(session, principal, Action.write, member_id)
+    try:
+        await member_for(session, principal, Action.write, body.duplicate_id)
+    except NotFound:
+        raise NotFound("未找到要合并的重复记录") from None
+    member = await merge.merge_members(
+        session, member_id, body, context(runtime, principal, correlation_id)
+    )
+    return member_out(member, principal)
 
 
 @router.get(
-    "/{member_id}/history", response_model=list[HistoryEntryOut], summary="党员信息变更记录"
+    "/members/{member_id}/history",
+    response_model=list[HistoryEntryOut],
+    summary="党员信息变更记录",
 )
-async def member_history(member_id: uuid.UUID, session: SessionDep) -> list[HistoryEntryOut]:
-    await service.get_member(session, member_id)
+async def member_history(
+    member_id: uuid.UUID, principal: AuditorDep, session: SessionDep
+) -> list[HistoryEntryOut]:
+    member = await member_for(session, principal, Action.audit, member_id)
     entries = await audit.history(session, "member", member_id)
-    return [HistoryEntryOut.model_validate(e) for e in entries]
+    out = []
+    for entry in entries:
+        item = HistoryEntryOut.model_validate(entry)
+        out.append(
+            item.model_copy(
+                update={
+                    "before": masked_snapshot(
+                        item.before, principal, member.id, member.community_id
+                    ),
+                    "after": masked_snapshot(item.after, principal, member.id, member.community_id),
+                }
+            )
+        )
+    return out

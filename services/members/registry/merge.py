@@ -15,7 +15,9 @@ from services.members.models import Member, messaging
 from services.members.registry.events import member_state
 from services.members.registry.schemas import MemberMerge
 from services.members.registry.service import Context, snapshot
+from services.members.reportin.service import end_active_report_in
 from services.members.sync.models import UnitMemberLink
+from services.members.transfers.models import Transfer
 from shared.contracts.members import MEMBER_MERGED, MemberMerged
 from shared.envelope import EventEnvelope, Tenant
 from shared.errors import AppError, NotFound, stale_version
@@ -101,6 +103,15 @@ async def merge_members(
 ) -> Member:
     survivor, duplicate = await _lock_pair(session, survivor_id, data.duplicate_id)
     _check(survivor, duplicate, data)
+    pending = await session.scalar(
+        select(Transfer.id).where(
+            Transfer.member_id.in_([survivor.id, duplicate.id]), Transfer.status == "pending"
+        )
+    )
+    if pending is not None:
+        raise AppError(
+            409, "transfer_pending", "其中一条记录有未办结的组织关系转接，请先办结或撤回后再合并"
+        )
     before, duplicate_before = snapshot(survivor), snapshot(duplicate)
     values = _absorbed_values(survivor, duplicate)
 
@@ -114,6 +125,8 @@ async def merge_members(
     survivor.version += 1
     await session.flush()
     await _repoint_unit_links(session, survivor, duplicate)
+    # The absorbed record stops serving; the survivor's own report-in (if any) stands.
+    await end_active_report_in(session, duplicate.id, "重复记录已合并", ctx)
     await session.refresh(survivor)
     await session.refresh(duplicate)
 

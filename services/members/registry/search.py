@@ -14,12 +14,25 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, any_, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    any_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import uuid_array
+from shared.auth.principal import Principal
+from shared.auth.roles import Role
 from shared.errors import invalid
 
 FAR_PAST = date(1, 1, 1)
@@ -77,8 +90,27 @@ def in_subtree(root: uuid.UUID) -> ColumnElement[bool]:
     return or_(Member.home_organization_id.in_(subtree), Member.community_id.in_(subtree))
 
 
-def _filters(query: MemberQuery) -> Select[Any]:
+def mobile_searchable(principal: Principal) -> ColumnElement[bool]:
+    """Members whose mobile the caller sees in full (the member, their community's
+    admins): only these match a mobile number, so a masked mobile can't be read back
+    digit by digit through the search."""
+    communities = [g.node_id for g in principal.grants if g.role == Role.community_admin]
+    conditions: list[ColumnElement[bool]] = []
+    if communities:
+        conditions.append(Member.community_id.in_(communities))
+    if principal.member_id is not None:
+        conditions.append(Member.id == principal.member_id)
+    return or_(*conditions) if conditions else false()
+
+
+def _filters(
+    query: MemberQuery,
+    scope: ColumnElement[bool] | None = None,
+    mobile_scope: ColumnElement[bool] | None = None,
+) -> Select[Any]:
     stmt = select(Member)
+    if scope is not None:
+        stmt = stmt.where(scope)
     if query.organization_id is not None:
         stmt = stmt.where(in_subtree(query.organization_id))
     if query.category:
@@ -94,16 +126,26 @@ def _filters(query: MemberQuery) -> Select[Any]:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         condition: ColumnElement[bool] = Member.name.ilike(pattern)
         if text.isdigit():
-            condition = or_(condition, Member.mobile.startswith(text))
+            by_mobile = Member.mobile.startswith(text)
+            if mobile_scope is not None:
+                by_mobile = and_(mobile_scope, by_mobile)
+            condition = or_(condition, by_mobile)
         stmt = stmt.where(condition)
     return stmt
 
 
 async def search_members(
-    session: AsyncSession, query: MemberQuery
+    session: AsyncSession,
+    query: MemberQuery,
+    *,
+    scope: ColumnElement[bool] | None = None,
+    mobile_scope: ColumnElement[bool] | None = None,
 ) -> tuple[list[Member], str | None]:
+    """``scope``: the rows the caller may see (``access.members_visible``); ``mobile_scope``:
+    those whose mobile a digits-only ``q`` may match (:func:`mobile_searchable`). None
+    means no limit (operators' tools)."""
     column = _sort_column(query.sort)
-    stmt = _filters(query)
+    stmt = _filters(query, scope, mobile_scope)
     if query.cursor:
         value, last_id = _decode(query.cursor, query.sort)
         after = tuple_(column, Member.id)

@@ -22,6 +22,7 @@ from services.members.registry.schemas import (
     MemberUpdate,
 )
 from services.members.registry.validation import birth_date_from_id, gender_from_id
+from services.members.reportin.service import end_active_report_in
 from shared.contracts.members import (
     MEMBER_DEACTIVATED,
     MEMBER_MOVED,
@@ -211,6 +212,8 @@ async def deactivate_member(
     member.version += 1
     await session.flush()
     await session.refresh(member)
+    # A member no longer on the rolls no longer serves in the community either.
+    await end_active_report_in(session, member.id, data.reason, ctx)
     after = snapshot(member) | {"reason": data.reason}
     await audit.record(
         session,

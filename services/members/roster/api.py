@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
+from services.members.access import organization_for
 from services.members.registry.schemas import MemberStatus
 from services.members.registry.service import Context
 from services.members.roster import service
 from services.members.roster.export import XLSX_MEDIA_TYPE, content_disposition, export_roster
 from services.members.roster.files import MAX_BYTES
+from shared.auth.deps import require
+from shared.auth.principal import Principal
+from shared.auth.roles import Action, Role
 from shared.errors import AppError, ErrorBody
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
@@ -18,6 +23,7 @@ from shared.web import CorrelationIdDep
 router = APIRouter(prefix="/communities/{community_id}/roster", tags=["党员台账"])
 # Uploads may exceed the default body cap; the app gives this path the bulk cap.
 ROSTER_IMPORT_PATH = r"/communities/[^/]+/roster/import"
+COMMUNITY_NOT_FOUND = "未找到该社区"
 
 
 @router.post(
@@ -29,16 +35,20 @@ ROSTER_IMPORT_PATH = r"/communities/[^/]+/roster/import"
 async def import_roster(
     community_id: uuid.UUID,
     file: UploadFile,
+    principal: Annotated[Principal, Depends(require(Action.write))],
     session: SessionDep,
     runtime: RuntimeDep,
     correlation_id: CorrelationIdDep,
     partial: bool = Query(False, description="只导入正确的行，有误的行列出不导入"),
     dry_run: bool = Query(False, description="试导入：只检查，不写入"),
 ) -> service.ImportReport:
+    await organization_for(
+        session, principal, Action.write, community_id, message=COMMUNITY_NOT_FOUND
+    )
     if file.size is not None and file.size > MAX_BYTES:
         raise AppError(413, "payload_too_large", "文件过大，请分批导入")
     data = await file.read()
-    ctx = Context(topic=runtime.own_topic, correlation_id=correlation_id)
+    ctx = Context(topic=runtime.own_topic, actor=principal.actor, correlation_id=correlation_id)
     return await service.import_roster(
         session, community_id, data, file.filename, ctx, partial=partial, dry_run=dry_run
     )
@@ -52,10 +62,16 @@ async def import_roster(
 )
 async def export(
     community_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(require(Action.read))],
     session: SessionDep,
     status: MemberStatus | None = Query(None, description="只导出这一状态的党员；不填则全部"),
 ) -> Response:
-    filename, content = await export_roster(session, community_id, status)
+    await organization_for(
+        session, principal, Action.read, community_id, message=COMMUNITY_NOT_FOUND
+    )
+    # Mobile, ID number and address in full only for the community's own admins.
+    masked = not principal.has_role_on(Role.community_admin, community_id)
+    filename, content = await export_roster(session, community_id, status, masked=masked)
     return Response(
         content,
         media_type=XLSX_MEDIA_TYPE,

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.models import Member
+from services.members.registry.present import MASKS
 from services.members.registry.schemas import Category, Education, Gender, MemberStatus
 from services.members.roster.columns import (
     CATEGORY_LABELS,
@@ -37,10 +38,14 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 DATE_FORMAT = "yyyy-mm-dd"
 
 
-def cell_value(column: Column, member: Member, directory: OrgDirectory) -> Any:
+def cell_value(
+    column: Column, member: Member, directory: OrgDirectory, *, masked: bool = False
+) -> Any:
     value = getattr(member, column.field)
     if value is None:
         return None
+    if masked and column.field in MASKS:
+        return MASKS[column.field](value)
     match column.kind:
         case Kind.gender:
             return GENDER_LABELS.get(Gender(value), value)
@@ -60,7 +65,9 @@ def cell_value(column: Column, member: Member, directory: OrgDirectory) -> Any:
             return value
 
 
-def workbook_bytes(members: Sequence[Member], directory: OrgDirectory) -> bytes:
+def workbook_bytes(
+    members: Sequence[Member], directory: OrgDirectory, *, masked: bool = False
+) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET_NAME
@@ -69,7 +76,7 @@ def workbook_bytes(members: Sequence[Member], directory: OrgDirectory) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for member in members:
-        sheet.append([cell_value(c, member, directory) for c in COLUMNS])
+        sheet.append([cell_value(c, member, directory, masked=masked) for c in COLUMNS])
     for i, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(i)
         sheet.column_dimensions[letter].width = column.width
@@ -86,9 +93,15 @@ def workbook_bytes(members: Sequence[Member], directory: OrgDirectory) -> bytes:
 
 
 async def export_roster(
-    session: AsyncSession, community_id: uuid.UUID, status: MemberStatus | None = None
+    session: AsyncSession,
+    community_id: uuid.UUID,
+    status: MemberStatus | None = None,
+    *,
+    masked: bool = False,
 ) -> tuple[str, bytes]:
-    """The file name and the .xlsx of one community's members."""
+    """The file name and the .xlsx of one community's members. ``masked``: mobile, ID
+    number and address masked as for callers who may not see them (such a file can't be
+    imported again: the community's own admins get it in full)."""
     repo = RosterRepository(session)
     community = await repo.community(community_id)
     if community is None:
@@ -98,7 +111,8 @@ async def export_roster(
     directory = OrgDirectory(await repo.organizations(community_id, also=homes))
     # Grouped by organization, as staff keep a roster; stable, so exports compare.
     ordered = sorted(members, key=lambda m: (directory.label(m.home_organization_id), m.name))
-    return f"{community.name}党员台账.xlsx", workbook_bytes(ordered, directory)
+    content = workbook_bytes(ordered, directory, masked=masked)
+    return f"{community.name}党员台账.xlsx", content
 
 
 def content_disposition(filename: str) -> str:

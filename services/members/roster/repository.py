@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import Uuid, literal, or_, select
+from sqlalchemy import ARRAY, Text, Uuid, any_, bindparam, literal, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,13 @@ class RosterRepository:
         """The community's active subtree, the units co-building with it, and ``also``
         (organizations its members already belong to, whatever their state) with their
         ancestors, so an exported name path can be read."""
+        found = await self.organization_rows(community_id, also=also)
+        return [OrgEntry(o.id, o.name, o.kind, o.parent_id) for o in found]
+
+    async def organization_rows(
+        self, community_id: uuid.UUID, *, also: Sequence[uuid.UUID] = ()
+    ) -> list[Organization]:
+        """:meth:`organizations` as the session's objects."""
         as_array = literal([community_id], postgresql.ARRAY(Uuid))
         co_building = Organization.co_building_community_ids.op("@>")(as_array)
         nameable = (in_subtree(community_id) | co_building) & (Organization.status == ACTIVE)
@@ -39,10 +47,47 @@ class RosterRepository:
         if missing:
             above = select(Organization).where(Organization.id.in_(missing))
             found |= {o.id: o for o in (await self.session.scalars(above)).all()}
-        return [OrgEntry(o.id, o.name, o.kind, o.parent_id) for o in found.values()]
+        return list(found.values())
+
+    async def registered(
+        self,
+        id_numbers: Collection[tuple[uuid.UUID | None, str]],
+        name_mobiles: Collection[tuple[str, str]],
+    ) -> tuple[set[tuple[uuid.UUID | None, str]], set[tuple[str, str]]]:
+        """Which of these (district, ID number) and (name, mobile) pairs a live record
+        already has: ``MemberRepository.find_duplicate``'s two rules for a whole file, in
+        two queries."""
+        live = Member.status != "merged"
+        ids: set[tuple[uuid.UUID | None, str]] = set()
+        if id_numbers:
+            districts = {d for d, _ in id_numbers}
+            in_district = Member.district_id == any_(
+                _array([d for d in districts if d is not None], Uuid())
+            )
+            if None in districts:
+                in_district = in_district | Member.district_id.is_(None)
+            by_id = select(Member.district_id, Member.id_number).where(
+                live, in_district, Member.id_number == any_(_array({i for _, i in id_numbers}))
+            )
+            ids = {(d, i) for d, i in (await self.session.execute(by_id)).all() if i}
+        pairs: set[tuple[str, str]] = set()
+        if name_mobiles:
+            by_name_mobile = select(Member.name, Member.mobile).where(
+                live,
+                Member.name == any_(_array({n for n, _ in name_mobiles})),
+                Member.mobile == any_(_array({m for _, m in name_mobiles})),
+            )
+            rows = (await self.session.execute(by_name_mobile)).all()
+            pairs = {(n, m) for n, m in rows if m}
+        return ids & set(id_numbers), pairs & set(name_mobiles)
 
     async def members(self, community_id: uuid.UUID, status: str | None) -> Sequence[Member]:
         query = select(Member).where(Member.community_id == community_id)
         if status is not None:
             query = query.where(Member.status == status)
         return (await self.session.scalars(query.order_by(Member.name, Member.id))).all()
+
+
+def _array(values: Collection[Any], item: Any = None) -> Any:
+    """One array parameter, however many values (an IN list binds one per value)."""
+    return bindparam(None, list(values), type_=ARRAY(item if item is not None else Text()))

@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.registry.home import place
-from services.members.registry.repository import MemberRepository
+from services.members.registry.schemas import MemberCreate
 from services.members.registry.service import Context, check_identity_and_dates, register_member
 from services.members.roster.columns import FIELD_HEADERS
-from services.members.roster.directory import OrgDirectory
+from services.members.roster.directory import OrgDirectory, OrgEntry
 from services.members.roster.files import RosterUnreadable, read_table
 from services.members.roster.parse import ParsedRow, RosterError, parse_table
 from services.members.roster.repository import RosterRepository
@@ -77,7 +77,11 @@ async def import_roster(
         table = read_table(data, filename)
     except RosterUnreadable as exc:
         raise AppError(422, "roster_unreadable", str(exc)) from None
-    directory = OrgDirectory(await repo.organizations(community_id))
+    # Held until the import returns, so that ``place`` finds each row's organization in the
+    # session rather than loading it again for every row (the session keeps only weak
+    # references to what it has loaded).
+    organizations = await repo.organization_rows(community_id)
+    directory = OrgDirectory(OrgEntry(o.id, o.name, o.kind, o.parent_id) for o in organizations)
     parsed = parse_table(table, directory, community_id)
     total = len(parsed.rows)
     if parsed.header_errors:
@@ -109,9 +113,9 @@ async def _check_rows(
 ) -> None:
     """What needs the database, without writing: placement, dates against the ID number,
     and one person one record, both against the file's earlier rows and the registry."""
-    repo = MemberRepository(session)
     seen_ids: dict[str, int] = {}
     seen_name_mobiles: dict[tuple[str, str], int] = {}
+    unique: list[tuple[ParsedRow, MemberCreate, uuid.UUID | None]] = []  # (row, member, district)
     for done, row in enumerate(rows, start=1):
         if progress is not None:
             progress("检查", done, len(rows))
@@ -135,18 +139,18 @@ async def _check_rows(
                 message = f"与第{first}行姓名、手机号都相同"
                 row.errors.append(_same_person(row.row, "手机号", message))
                 continue
-        found = await repo.find_duplicate(
-            district_id=placement.district_id,
-            id_number=data.id_number,
-            name=data.name,
-            mobile=data.mobile,
-        )
-        if found is not None:
-            if found[1] == "id_number":
-                error = _same_person(row.row, "身份证号", "已有相同身份证号的党员记录")
-            else:
-                error = _same_person(row.row, "手机号", "已有同名且手机号相同的党员记录")
-            row.errors.append(error)
+        unique.append((row, data, placement.district_id))
+    # Against the registry: MemberRepository.find_duplicate's rules (ID number in the
+    # district first, then name and mobile anywhere), for all rows in two queries.
+    ids, name_mobiles = await RosterRepository(session).registered(
+        [(district, data.id_number) for _, data, district in unique if data.id_number],
+        [(data.name, data.mobile) for _, data, _ in unique if data.mobile],
+    )
+    for row, data, district in unique:
+        if data.id_number and (district, data.id_number) in ids:
+            row.errors.append(_same_person(row.row, "身份证号", "已有相同身份证号的党员记录"))
+        elif data.mobile and (data.name, data.mobile) in name_mobiles:
+            row.errors.append(_same_person(row.row, "手机号", "已有同名且手机号相同的党员记录"))
 
 
 def _same_person(row: int, column: str, message: str) -> RosterError:

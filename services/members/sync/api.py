@@ -1,15 +1,32 @@
-"""``POST /units/{unit_id}/sync``: a unit Party organization syncs its in-service members."""
+"""``POST /units/{unit_id}/sync``: a unit Party organization syncs its in-service members.
+
+Called by the unit's own system with its API key (or by a unit admin). A key reaches
+only its own unit: another unit answers 404. Calls are limited per key (or account),
+``MembersSettings.sync_rate_limit``; beyond it the answer is 429 with Retry-After.
+
+The report names the rows and the members they touched (id, name, the fields that
+changed) but never echoes mobiles or ID numbers, so it needs no masking."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
+from services.members.access import organization_for
+from services.members.organizations.models import Organization
+from services.members.organizations.tree import OrgKind
 from services.members.registry.service import Context
+from services.members.settings import MembersSettings
 from services.members.sync import service
 from services.members.sync.models import UnitMemberLink
 from services.members.sync.schemas import SyncReport, SyncRequest
+from shared.auth.deps import require
+from shared.auth.limits import Limiter, TooManyRequests
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
+from shared.errors import NotFound
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
@@ -17,8 +34,28 @@ router = APIRouter(prefix="/units", tags=["单位党组织同步"])
 
 # The route's request bodies may be larger than other routes' (services/members/app.py).
 SYNC_PATH = r"/units/[^/]+/sync"
+UNIT_NOT_FOUND = "未找到该单位党组织"
 
 __all__ = ["SYNC_PATH", "UnitMemberLink", "router"]  # the model: the app's schema is whole
+
+SyncCallerDep = Annotated[Principal, Depends(require(Action.sync, api_keys=True))]
+
+
+def sync_limiter(request: Request, settings: MembersSettings) -> Limiter:
+    """The app's one limiter, made on first use (counters live in the process)."""
+    limiter: Limiter | None = getattr(request.app.state, "sync_limiter", None)
+    if limiter is None:
+        limiter = Limiter(settings.sync_rate_limit)
+        request.app.state.sync_limiter = limiter
+    return limiter
+
+
+async def check_rate(request: Request, settings: MembersSettings, principal: Principal) -> None:
+    limiter = sync_limiter(request, settings)
+    key = str(principal.subject)
+    if not await limiter.hit(key):  # a full window takes no hit
+        wait = await limiter.retry_after(key) or 1
+        raise TooManyRequests(f"同步请求过于频繁，请 {wait} 秒后再试", wait)
 
 
 @router.post(
@@ -26,16 +63,26 @@ __all__ = ["SYNC_PATH", "UnitMemberLink", "router"]  # the model: the app's sche
     response_model=SyncReport,
     summary="同步单位在职党员（全量或增量）",
     responses={
-        404: {"description": "单位党组织不存在"},
+        404: {"description": "单位党组织不存在（或不是本密钥的单位）"},
         422: {"description": "空的全量名单或有错误行"},
+        429: {"description": "同步过于频繁（见 Retry-After）"},
     },
 )
 async def sync_unit(
     unit_id: uuid.UUID,
     body: SyncRequest,
+    request: Request,
+    principal: SyncCallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
     correlation_id: CorrelationIdDep,
 ) -> SyncReport:
-    ctx = Context(topic=runtime.own_topic, correlation_id=correlation_id)
+    settings = runtime.settings
+    assert isinstance(settings, MembersSettings)
+    await check_rate(request, settings, principal)
+    unit = await session.get(Organization, unit_id)
+    if unit is None or unit.kind != OrgKind.unit:  # not a unit: no such unit, whoever asks
+        raise NotFound(UNIT_NOT_FOUND)
+    await organization_for(session, principal, Action.sync, unit_id, message=UNIT_NOT_FOUND)
+    ctx = Context(topic=runtime.own_topic, actor=principal.actor, correlation_id=correlation_id)
     return await service.sync_unit(session, unit_id, body, ctx)

@@ -7,6 +7,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from services.notify.members.models import MemberProjection
+from services.notify.organizations.models import OrganizationProjection as Org
+from shared.auth.deps import PrincipalDep
+from shared.auth.scope import get_visible
 from shared.errors import NotFound
 from shared.runtime import SessionDep
 
@@ -26,8 +29,22 @@ class MemberView(BaseModel):
 
 
 @router.get("/{member_id}", response_model=MemberView, summary="本服务所知的党员")
-async def get_member(member_id: uuid.UUID, session: SessionDep) -> MemberView:
-    member = await session.get(MemberProjection, member_id)
+async def get_member(
+    member_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> MemberView:
+    """Staff see members of their subtree; a member sees their own record."""
+    if principal.member_id == member_id:
+        member = await session.get(MemberProjection, member_id)
+    else:
+        member = await get_visible(
+            session,
+            MemberProjection,
+            MemberProjection.member_id == member_id,
+            principal,
+            [MemberProjection.community_id, MemberProjection.branch_id],
+            Org.organization_id,
+            Org.ancestor_ids,
+        )
     if member is None:
         raise NotFound("未找到该党员")
     return MemberView.model_validate(member)

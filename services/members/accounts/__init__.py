@@ -1,0 +1,2 @@
+"""Staff and member accounts: password sign-in, access and refresh tokens, role grants
+bound to the organization tree."""

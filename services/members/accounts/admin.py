@@ -1,0 +1,215 @@
+"""Creating accounts and granting roles, within the granting admin's reach.
+Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.members.access import member_for, members_visible, subtree
+from services.members.accounts.models import Account, AccountGrant
+from services.members.accounts.passwords import hash_password
+from services.members.accounts.schemas import AccountCreate, GrantCreate
+from services.members.accounts.service import account_out, revoke_all
+from services.members.audit import service as audit
+from services.members.models import Member
+from services.members.organizations.models import Organization
+from shared.auth.deps import forbidden
+from shared.auth.principal import Principal
+from shared.auth.roles import NODE_KINDS, RANK, Action, Role
+from shared.errors import AppError, NotFound, invalid
+
+ACCOUNT_NOT_FOUND = "未找到该账号"
+
+
+def _rank_on(principal: Principal, node: Organization) -> int:
+    """The highest rank the principal holds over ``node`` (its own grants on the node or
+    an ancestor)."""
+    path = {node.id, *node.ancestor_ids}
+    return max(
+        (RANK[g.role] for g in principal.grants if g.node_id in path and g.role is not Role.member),
+        default=-1,
+    )
+
+
+async def check_grant(session: AsyncSession, principal: Principal, data: GrantCreate) -> None:
+    if data.role in (Role.operations, Role.member):
+        raise forbidden("运维角色只能由平台运维用命令行授予；党员本人账号请在创建账号时关联党员")
+    if data.node_id is None:
+        raise invalid("node_id", "请指定角色所管辖的组织")
+    node = await session.get(Organization, data.node_id)
+    in_reach = await session.scalar(
+        select(Organization.id).where(
+            Organization.id == data.node_id,
+            Organization.id.in_(subtree(principal, Action.manage_accounts)),
+        )
+    )
+    if node is None or in_reach is None:
+        raise NotFound("未找到该组织")
+    if node.kind not in NODE_KINDS[data.role]:
+        raise invalid("role", f"该角色不能授予在「{node.name}」这一级组织上")
+    if node.status != "active":
+        raise AppError(409, "organization_inactive", "该组织已撤销，不能授予角色")
+    if RANK[data.role] > _rank_on(principal, node):
+        raise forbidden("不能授予高于自己的角色")
+
+
+def _snapshot(grant: AccountGrant) -> dict[str, Any]:
+    return {
+        "account_id": str(grant.account_id),
+        "role": grant.role,
+        "node_id": str(grant.node_id) if grant.node_id else None,
+        "revoked_at": grant.revoked_at.isoformat() if grant.revoked_at else None,
+    }
+
+
+async def add_grant(
+    session: AsyncSession,
+    principal: Principal,
+    account_id: uuid.UUID,
+    data: GrantCreate,
+    correlation_id: str | None,
+) -> AccountGrant:
+    await check_grant(session, principal, data)
+    grant = AccountGrant(
+        account_id=account_id,
+        role=data.role.value,
+        node_id=data.node_id,
+        created_by=principal.actor,
+    )
+    session.add(grant)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise AppError(409, "grant_exists", "该账号已有这一角色") from None
+    await audit.record(
+        session,
+        entity_type="grant",
+        entity_id=grant.id,
+        action="granted",
+        actor=principal.actor,
+        before=None,
+        after=_snapshot(grant),
+        correlation_id=correlation_id,
+    )
+    return grant
+
+
+async def revoke_grant(
+    session: AsyncSession,
+    principal: Principal,
+    account_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    correlation_id: str | None,
+) -> None:
+    grant = await session.get(AccountGrant, grant_id, with_for_update=True)
+    if grant is None or grant.account_id != account_id or grant.revoked_at is not None:
+        raise NotFound("未找到该授权")
+    await check_grant(session, principal, GrantCreate(role=Role(grant.role), node_id=grant.node_id))
+    before = _snapshot(grant)
+    grant.revoked_at, grant.revoked_by = datetime.now(UTC), principal.actor
+    await session.flush()
+    await audit.record(
+        session,
+        entity_type="grant",
+        entity_id=grant.id,
+        action="revoked",
+        actor=principal.actor,
+        before=before,
+        after=_snapshot(grant),
+        correlation_id=correlation_id,
+    )
+
+
+def accounts_visible(principal: Principal) -> Any:
+    """Accounts holding a grant in the caller's reach, or belonging to a member in it."""
+    granted = select(AccountGrant.account_id).where(
+        AccountGrant.revoked_at.is_(None),
+        AccountGrant.node_id.in_(subtree(principal, Action.manage_accounts)),
+    )
+    members = select(Member.id).where(members_visible(principal, Action.manage_accounts))
+    return or_(Account.id.in_(granted), Account.member_id.in_(members))
+
+
+async def account_for(
+    session: AsyncSession, principal: Principal, account_id: uuid.UUID
+) -> Account:
+    account = await session.scalar(
+        select(Account).where(Account.id == account_id, accounts_visible(principal))
+    )
+    if account is None:
+        raise NotFound(ACCOUNT_NOT_FOUND)
+    return account
+
+
+async def create_account(
+    session: AsyncSession,
+    principal: Principal,
+    data: AccountCreate,
+    grants: list[GrantCreate],
+    correlation_id: str | None,
+) -> Account:
+    if data.member_id is None and not grants:
+        raise invalid("grants", "员工账号至少需要一个角色；党员本人账号请填写 member_id")
+    if data.member_id is not None:
+        await member_for(session, principal, Action.manage_accounts, data.member_id)
+    for grant in grants:
+        await check_grant(session, principal, grant)
+    if await session.scalar(select(Account.id).where(Account.username == data.username)):
+        raise AppError(409, "username_taken", "该登录名已被使用，请换一个")
+    if data.member_id and await session.scalar(
+        select(Account.id).where(Account.member_id == data.member_id)
+    ):
+        raise AppError(409, "member_has_account", "该党员已有账号")
+    account = Account(
+        id=uuid.uuid4(),
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=hash_password(data.password),
+        member_id=data.member_id,
+        status="active",
+    )
+    session.add(account)
+    await session.flush()
+    for grant in grants:
+        await add_grant(session, principal, account.id, grant, correlation_id)
+    await audit.record(
+        session,
+        entity_type="account",
+        entity_id=account.id,
+        action="created",
+        actor=principal.actor,
+        before=None,
+        after=(await account_out(session, account)).model_dump(mode="json"),
+        correlation_id=correlation_id,
+    )
+    return account
+
+
+async def reset_password(
+    session: AsyncSession,
+    principal: Principal,
+    account_id: uuid.UUID,
+    password: str,
+    correlation_id: str | None,
+) -> None:
+    account = await account_for(session, principal, account_id)
+    account.password_hash = hash_password(password)
+    account.version += 1
+    await revoke_all(session, account.id)
+    await audit.record(
+        session,
+        entity_type="account",
+        entity_id=account.id,
+        action="password_reset",
+        actor=principal.actor,
+        before=None,
+        after={"username": account.username},
+        correlation_id=correlation_id,
+    )

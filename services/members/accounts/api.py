@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi import status as http_status
+
+from services.members.accounts import admin, service
+from services.members.accounts.models import Account
+from services.members.accounts.passwords import hash_password, verify_password
+from services.members.accounts.schemas import (
+    AccountCreate,
+    AccountCreateWithGrants,
+    AccountOut,
+    GrantCreate,
+    GrantOut,
+    PasswordChange,
+    PasswordReset,
+    RefreshRequest,
+    SignIn,
+    TokenPair,
+)
+from services.members.accounts.throttle import SignInThrottle
+from shared.auth.deps import PrincipalDep, require, unauthenticated
+from shared.auth.principal import Principal
+from shared.auth.roles import Action
+from shared.runtime import SessionDep
+from shared.web import CorrelationIdDep
+
+auth_router = APIRouter(prefix="/auth", tags=["登录"])
+router = APIRouter(prefix="/accounts", tags=["账号与授权"])
+ManagerDep = Annotated[Principal, Depends(require(Action.manage_accounts))]
+
+
+def _policy(request: Request) -> service.TokenPolicy:
+    policy: service.TokenPolicy = request.app.state.token_policy
+    return policy
+
+
+def _throttle(request: Request) -> SignInThrottle:
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    return throttle
+
+
+@auth_router.post("/token", response_model=TokenPair, summary="用户名密码登录")
+async def sign_in(body: SignIn, request: Request, session: SessionDep) -> TokenPair:
+    throttle = _throttle(request)
+    client = request.client.host if request.client else "unknown"
+    await throttle.check(body.username, client)
+    pair = await service.sign_in(session, body.username, body.password, _policy(request))
+    if pair is None:
+        await throttle.failed(body.username, client)
+        raise unauthenticated(service.BAD_CREDENTIALS)
+    await throttle.succeeded(body.username)
+    return pair
+
+
+@auth_router.post("/refresh", response_model=TokenPair, summary="用刷新令牌换取新的访问令牌")
+async def refresh(body: RefreshRequest, request: Request, session: SessionDep) -> TokenPair:
+    return await service.refresh(session, body.refresh_token, _policy(request))
+
+
+@auth_router.post(
+    "/logout", status_code=http_status.HTTP_204_NO_CONTENT, summary="退出登录（吊销刷新令牌）"
+)
+async def sign_out(body: RefreshRequest, session: SessionDep) -> Response:
+    await service.sign_out(session, body.refresh_token)
+    return Response(status_code=http_status.HTTP_204_NO_CONTENT)
+
+
+@auth_router.get("/me", response_model=AccountOut, summary="当前账号与角色")
+async def me(principal: PrincipalDep, session: SessionDep) -> AccountOut:
+    account = await session.get(Account, principal.subject)
+    if account is None:
+        raise unauthenticated("账号不存在，请重新登录")
+    return await service.account_out(session, account)
+
+
+@auth_router.post("/password", status_code=http_status.HTTP_204_NO_CONTENT, summary="修改本人密码")
+async def change_password(
+    body: PasswordChange, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    account = await session.get(Account, principal.subject, with_for_update=True)
+    if account is None or not verify_password(account.password_hash, body.old_password):
+        raise unauthenticated("原密码不正确")
+    account.password_hash = hash_password(body.new_password)
+    account.version += 1
+    await service.revoke_all(session, account.id)
+    return Response(status_code=http_status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "", status_code=http_status.HTTP_201_CREATED, response_model=AccountOut, summary="创建账号"
+)
+async def create_account(
+    body: AccountCreateWithGrants,
+    principal: ManagerDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
+) -> AccountOut:
+    data = AccountCreate.model_validate(body.model_dump(exclude={"grants"}))
+    account = await admin.create_account(session, principal, data, body.grants, correlation_id)
+    return await service.account_out(session, account)
+
+
+@router.get("/{account_id}", response_model=AccountOut, summary="查看账号")
+async def get_account(
+    account_id: uuid.UUID, principal: ManagerDep, session: SessionDep
+) -> AccountOut:
+    return await service.account_out(
+        session, await admin.account_for(session, principal, account_id)
+    )
+
+
+@router.post(
+    "/{account_id}/grants",
+    status_code=http_status.HTTP_201_CREATED,
+    response_model=GrantOut,
+    summary="授予角色",
+)
+async def add_grant(
+    account_id: uuid.UUID,
+    body: GrantCreate,
+    principal: ManagerDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
+) -> GrantOut:
+    await admin.account_for(session, principal, account_id)
+    grant = await admin.add_grant(session, principal, account_id, body, correlation_id)
+    return GrantOut.model_validate(grant)
+
+
+@router.post(
+    "/{account_id}/grants/{grant_id}/revoke",
+    status_code=http_status.HTTP_204_NO_CONTENT,
+    summary="撤销角色",
+)
+async def revoke_grant(
+    account_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    principal: ManagerDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
+) -> Response:
+    await admin.account_for(session, principal, account_id)
+    await admin.revoke_grant(session, principal, account_id, grant_id, correlation_id)
+    return Response(status_code=http_status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{account_id}/password",
+    status_code=http_status.HTTP_204_NO_CONTENT,
+    summary="重置账号密码（管理员）",
+)
+async def reset_password(
+    account_id: uuid.UUID,
+    body: PasswordReset,
+    principal: ManagerDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
+) -> Response:
+    await admin.reset_password(session, principal, account_id, body.new_password, correlation_id)
+    return Response(status_code=http_status.HTTP_204_NO_CONTENT)

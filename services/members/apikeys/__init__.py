@@ -1,0 +1,1 @@
+"""API keys for unit systems: one unit each, sync and report endpoints only."""

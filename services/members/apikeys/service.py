@@ -1,0 +1,149 @@
+"""Creating, listing, revoking and resolving unit systems' API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.members.access import organization_for
+from services.members.apikeys.models import ApiKey
+from services.members.audit import service as audit
+from services.members.organizations.models import Organization
+from shared.auth.deps import API_KEY_PREFIX, forbidden
+from shared.auth.principal import Grant, Principal
+from shared.auth.roles import Action, Role
+from shared.errors import NotFound, invalid
+
+# What a unit system may do with its key: sync its members and read its own reports.
+KEY_ACTIONS = frozenset({Action.sync, Action.read})
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def unit_for_keys(
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID
+) -> Organization:
+    """The unit when the caller may manage its keys: an admin of the unit, of the
+    district or street above it, or of a community the unit co-builds with."""
+    unit = await session.get(Organization, unit_id)
+    if unit is None:
+        raise NotFound("未找到该单位党组织")
+    co_building = any(
+        principal.has_role_on(Role.community_admin, c) for c in unit.co_building_community_ids or []
+    )
+    if not co_building:
+        unit = await organization_for(
+            session, principal, Action.manage_keys, unit_id, message="未找到该单位党组织"
+        )
+    if unit.kind != "unit":
+        raise invalid("unit_id", "只有单位党组织可以申请 API 密钥")
+    return unit
+
+
+def _snapshot(key: ApiKey) -> dict[str, Any]:
+    return {
+        "unit_id": str(key.unit_id),
+        "name": key.name,
+        "prefix": key.prefix,
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+async def create_key(
+    session: AsyncSession,
+    principal: Principal,
+    unit: Organization,
+    name: str,
+    correlation_id: str | None,
+) -> tuple[ApiKey, str]:
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        id=uuid.uuid4(),
+        unit_id=unit.id,
+        name=name,
+        prefix=secret[:12],
+        secret_hash=_hash(secret),
+        created_by=principal.actor,
+    )
+    session.add(key)
+    await session.flush()
+    await audit.record(
+        session,
+        entity_type="api_key",
+        entity_id=key.id,
+        action="created",
+        actor=principal.actor,
+        before=None,
+        after=_snapshot(key),
+        district_id=unit.district_id,
+        correlation_id=correlation_id,
+    )
+    return key, secret
+
+
+async def list_keys(session: AsyncSession, unit: Organization) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.unit_id == unit.id).order_by(ApiKey.created_at)
+    return list((await session.scalars(query)).all())
+
+
+async def revoke_key(
+    session: AsyncSession,
+    principal: Principal,
+    unit: Organization,
+    key_id: uuid.UUID,
+    correlation_id: str | None,
+) -> ApiKey:
+    key = await session.get(ApiKey, key_id, with_for_update=True)
+    if key is None or key.unit_id != unit.id:
+        raise NotFound("未找到该 API 密钥")
+    if key.revoked_at is None:
+        before = _snapshot(key)
+        key.revoked_at, key.revoked_by = datetime.now(UTC), principal.actor
+        await session.flush()
+        await audit.record(
+            session,
+            entity_type="api_key",
+            entity_id=key.id,
+            action="revoked",
+            actor=principal.actor,
+            before=before,
+            after=_snapshot(key),
+            district_id=unit.district_id,
+            correlation_id=correlation_id,
+        )
+    return key
+
+
+async def resolve(request: Request, secret: str) -> Principal | None:
+    """The principal of a live key (``app.state.api_key_resolver``); records its use."""
+    runtime = request.app.state.runtime
+    async with runtime.sessions() as session, session.begin():
+        key = await session.scalar(
+            update(ApiKey)
+            .where(ApiKey.secret_hash == _hash(secret), ApiKey.revoked_at.is_(None))
+            .values(last_used_at=datetime.now(UTC))
+            .returning(ApiKey)
+        )
+        if key is None:
+            return None
+        return Principal(
+            kind="api_key",
+            subject=key.id,
+            name=key.name,
+            grants=(Grant(Role.unit_admin, key.unit_id),),
+            only=KEY_ACTIONS,
+        )
+
+
+def refuse_keys_for_other_units(principal: Principal, unit_id: uuid.UUID) -> None:
+    if principal.kind == "api_key" and not principal.has_role_on(Role.unit_admin, unit_id):
+        raise forbidden("该 API 密钥不属于这个单位")

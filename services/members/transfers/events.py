@@ -1,0 +1,109 @@
+"""What every step of a transfer leaves behind, in the writer's transaction: an audit
+entry (entity type "transfer", before/after) and an outbox event carrying the
+transfer's full state, on the service's own topic keyed by the member id (so it stays in
+order with the member's own events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.members.audit import service as audit
+from services.members.models import messaging
+from services.members.registry.service import Context
+from services.members.transfers.models import Transfer
+from shared.contracts import Contract
+from shared.contracts.transfers import (
+    TRANSFER_ACCEPTED,
+    TRANSFER_CANCELLED,
+    TRANSFER_REJECTED,
+    TRANSFER_REQUESTED,
+    TRANSFER_RETURNED,
+    TransferChanged,
+    TransferState,
+)
+from shared.envelope import EventEnvelope, Tenant
+from shared.outbox import add_events
+
+# The event each status is announced with. A cancellation (撤回) has no contract yet:
+# it is audited but not published.
+CONTRACTS: dict[str, Contract] = {
+    "pending": TRANSFER_REQUESTED,
+    "accepted": TRANSFER_ACCEPTED,
+    "rejected": TRANSFER_REJECTED,
+    "returned": TRANSFER_RETURNED,
+    "cancelled": TRANSFER_CANCELLED,
+}
+
+
+def transfer_state(transfer: Transfer, member_name: str) -> TransferState:
+    return TransferState(
+        transfer_id=transfer.id,
+        version=transfer.version,
+        member_id=transfer.member_id,
+        member_name=member_name,
+        from_organization_id=transfer.from_organization_id,
+        from_community_id=transfer.from_community_id,
+        from_district_id=transfer.from_district_id,
+        to_organization_id=transfer.to_organization_id,
+        to_community_id=transfer.to_community_id,
+        to_district_id=transfer.to_district_id,
+        status=transfer.status,
+        reason=transfer.reason,
+        answer=transfer.answer,
+        requested_on=transfer.requested_on,
+        due_on=transfer.due_on,
+        decided_at=transfer.decided_at,
+        updated_at=transfer.updated_at,
+    )
+
+
+def snapshot(transfer: Transfer, member_name: str) -> dict[str, Any]:
+    after = transfer_state(transfer, member_name).model_dump(mode="json")
+    return after | {"requested_by": transfer.requested_by, "decided_by": transfer.decided_by}
+
+
+async def record(
+    session: AsyncSession,
+    ctx: Context,
+    transfer: Transfer,
+    member_name: str,
+    *,
+    action: str,
+    before: dict[str, Any] | None,
+) -> None:
+    """Audit the step and publish its event. The request is addressed to the receiving
+    side and the answer to the sending side: that side is the event's tenant and the
+    audit entry's scope."""
+    if transfer.status in ("pending", "cancelled"):
+        district, community = transfer.to_district_id, transfer.to_community_id
+    else:
+        district, community = transfer.from_district_id, transfer.from_community_id
+    await audit.record(
+        session,
+        entity_type="transfer",
+        entity_id=transfer.id,
+        action=action,
+        actor=ctx.actor,
+        before=before,
+        after=snapshot(transfer, member_name),
+        district_id=district,
+        community_id=community,
+        correlation_id=ctx.correlation_id,
+    )
+    contract = CONTRACTS.get(transfer.status)
+    if contract is None:
+        return
+    payload = TransferChanged(transfer=transfer_state(transfer, member_name))
+    event = EventEnvelope(
+        type=contract.event_type,
+        version=contract.version,
+        producer="members",
+        tenant=Tenant(district_id=district, community_id=community),
+        key=str(transfer.member_id),
+        correlation_id=ctx.correlation_id,
+        actor=ctx.actor,
+        payload=payload.model_dump(mode="json"),
+    )
+    await add_events(session, messaging.outbox, ctx.topic, [event])
