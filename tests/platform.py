@@ -101,8 +101,11 @@ async def eventually(
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
 
 
-async def run_members_cli(database_url: str, *args: str) -> tuple[int, str, str]:
-    """``python -m services.members ARGS`` on the given database: (exit code, out, err)."""
+async def run_members_cli(
+    database_url: str, *args: str, stdin: str | None = None
+) -> tuple[int, str, str]:
+    """``python -m services.members ARGS`` on the given database: (exit code, out, err);
+    ``stdin`` is typed into it (a password, say)."""
     env = {**os.environ, "MEMBERS_DATABASE_URL": database_url, "MEMBERS_LOG_JSON": "true"}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -111,9 +114,11 @@ async def run_members_cli(database_url: str, *args: str) -> tuple[int, str, str]
         *args,
         cwd=ROOT,
         env=env,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else None,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    typed = (stdin + "\n").encode() if stdin is not None else None
+    out, err = await asyncio.wait_for(process.communicate(typed), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
