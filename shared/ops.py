@@ -31,11 +31,9 @@ OperationsDep = Annotated[object, Depends(operations)]
 async def metrics_access(request: Request) -> None:
     """Prometheus may scrape with the configured ``metrics_token``; anyone else needs an
     operations account's access token."""
-    token = request.app.state.settings.metrics_token
+    token = request.app.state.settings.metrics_secret()
     header = request.headers.get("authorization", "")
-    if token is not None and hmac.compare_digest(
-        header.encode(), f"Bearer {token.get_secret_value()}".encode()
-    ):
+    if token is not None and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
         return
     await operations(request)
 

@@ -54,6 +54,7 @@ class ServiceSettings(BaseSettings):
     # Optional bearer token Prometheus scrapes /metrics with; without it /metrics needs
     # an operations account's access token.
     metrics_token: SecretStr | None = None
+    metrics_token_file: Path | None = None
 
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0
@@ -69,6 +70,11 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and self.kafka_bootstrap_servers == "127.0.0.1:9092":
             raise ValueError("production needs an explicit KAFKA_BOOTSTRAP_SERVERS setting")
         return self
+
+    def metrics_secret(self) -> str | None:
+        if self.metrics_token_file is not None:
+            return self.metrics_token_file.read_text().strip() or None
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
 
     def topic(self, producer: str) -> str:
         """The topic a producing service publishes its events to."""
