@@ -86,7 +86,7 @@ DEMO_MEMBERS = (
 DEMO_PASSWORD = "gongjian2026"
 
 
-async def _bootstrap(settings: MembersSettings) -> tuple[str, str]:
+async def _bootstrap(settings: MembersSettings) -> str:
     """The district and its admin, and the operations account: the operators' part."""
     engine = create_engine(settings.database_url, pool_size=1)
     ctx = Context(topic=settings.topic("members"), actor="cli:demo")
@@ -106,7 +106,7 @@ async def _bootstrap(settings: MembersSettings) -> tuple[str, str]:
                     node_id=node,
                     actor="cli:demo",
                 )
-            return str(district.id), str(district.status)
+            return str(district.id)
     finally:
         await engine.dispose()
 
@@ -114,7 +114,7 @@ async def _bootstrap(settings: MembersSettings) -> tuple[str, str]:
 def load_demo(settings: MembersSettings, members_url: str) -> None:
     if settings.environment == "production":
         raise RuntimeError("demo data is for development only")
-    district, _ = asyncio.run(_bootstrap(settings))
+    district = asyncio.run(_bootstrap(settings))
     token = _sign_in(members_url, "qu.admin")
     call = _caller(members_url, token)
     if call("GET", f"/organizations?root_id={district}&kind=community"):

@@ -36,11 +36,14 @@ def free_port_base() -> int:
     raise RuntimeError("no free port range")
 
 
-def http(method: str, url: str, body: dict[str, str] | None = None) -> tuple[int, object]:
+def http(
+    method: str, url: str, body: dict[str, str] | None = None, token: str | None = None
+) -> tuple[int, object]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as r:
             return r.status, json.load(r)
@@ -86,12 +89,24 @@ def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) ->
             status, body = http("GET", f"http://127.0.0.1:{port}/readyz")
             assert status == 200, body
 
-        status, branches = http("GET", f"http://127.0.0.1:{base + 1}/organizations?kind=branch")
+        for username in ("qu.admin", "shequ.admin", "danwei.admin", "dangyuan", "ops"):
+            assert username in output  # the demo accounts are printed
+        members_url = f"http://127.0.0.1:{base + 1}"
+        status, signed = http(
+            "POST",
+            f"{members_url}/auth/token",
+            {"username": "shequ.admin", "password": "gongjian2026"},
+        )
+        assert status == 200 and isinstance(signed, dict), signed
+        token = signed["access_token"]
+        assert http("GET", f"{members_url}/organizations?kind=branch")[0] == 401
+        status, branches = http("GET", f"{members_url}/organizations?kind=branch", token=token)
         assert status == 200 and isinstance(branches, list) and branches, branches
         status, member = http(
             "POST",
-            f"http://127.0.0.1:{base + 1}/members",
+            f"{members_url}/members",
             {"name": "新来的", "home_organization_id": branches[0]["id"]},
+            token=token,
         )
         assert status == 201, member
         assert isinstance(member, dict)
@@ -99,7 +114,8 @@ def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) ->
         pending = {base + 2, base + 3, base + 4}
         while pending and time.monotonic() - registered < 15:
             for port in list(pending):
-                if http("GET", f"http://127.0.0.1:{port}/members/{member['id']}")[0] == 200:
+                url = f"http://127.0.0.1:{port}/members/{member['id']}"
+                if http("GET", url, token=token)[0] == 200:
                     pending.discard(port)
             time.sleep(0.02)
         assert not pending, f"not projected by ports {pending}"
