@@ -96,6 +96,8 @@ CALLS: dict[tuple[str, str], Callable[[Scope], Request]] = {
         "json": {"kind": "branch", "name": "矩阵支部", "parent_id": str(s.committee)}
     },
     ("GET", "/organizations/{org_id}"): lambda s: {},
+    # The projections' read route in activities, scoring and notify.
+    ("GET", "/organizations/{organization_id}"): lambda s: {},
     ("PATCH", "/organizations/{org_id}"): lambda s: {"json": {"version": STALE, "name": "改"}},
     ("GET", "/organizations/{org_id}/children"): lambda s: {},
     ("POST", "/organizations/{org_id}/move"): lambda s: {

@@ -46,7 +46,8 @@ PARENT_NOT_FOUND = "上级组织不存在"
 
 
 def write_context(runtime: RuntimeDep, correlation_id: CorrelationIdDep) -> Context:
-    """No actor: for callers that set it themselves (the onboarding route)."""
+    """Without an actor; the routes here add the caller's with ``acting``. (The onboarding
+    route imports this dependency too.)"""
     return Context(topic=runtime.own_topic, correlation_id=correlation_id)
 
 
