@@ -192,15 +192,18 @@ async def run_import(url: str, files: list[RosterFile]) -> RunResult:
         total = sum(len(f.members) for f in files)
         clock = CpuClock()
         started = time.perf_counter()
-        for file in files:
+        for k, file in enumerate(files, start=1):
             async with unit_of_work(session_factory(engine)) as session:
                 report = await import_roster(
                     session, file.community.id, file.data, file.filename, ctx
                 )
             assert report.created == len(file.members) and not report.errors, report.summary
-        result = clock.stop(RunResult(total, time.perf_counter() - started))
-        print(f"{file.filename}: {report.summary}", file=sys.stderr)
-        return result
+            elapsed = time.perf_counter() - started
+            print(
+                f"{k}/{len(files)} {file.filename}: {report.summary}, {elapsed:.0f} s",
+                file=sys.stderr,
+            )
+        return clock.stop(RunResult(total, time.perf_counter() - started))
     finally:
         await engine.dispose()
 

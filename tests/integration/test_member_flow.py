@@ -6,6 +6,9 @@ import uuid
 
 import pytest
 
+from shared.auth.principal import Grant
+from shared.auth.roles import Role
+from tests.auth import bearer
 from tests.orgtree import build_tree, member_body
 from tests.platform import RunningService, eventually
 
@@ -44,7 +47,9 @@ async def test_invalid_member_is_refused_with_the_common_error_body(
     platform: dict[str, RunningService],
 ) -> None:
     response = await platform["members"].client.post(
-        "/members", json={"name": "  ", "home_organization_id": "not-a-uuid"}
+        "/members",
+        json={"name": "  ", "home_organization_id": "not-a-uuid"},
+        headers=bearer(Grant(Role.district_admin, uuid.uuid4())),
     )
     assert response.status_code == 422
     error = response.json()["error"]

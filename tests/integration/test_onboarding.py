@@ -239,7 +239,7 @@ async def test_the_api_onboards_under_an_existing_district_within_the_callers_ri
     ):
         response = await client.post("/onboarding/communities", json=other, headers=street_admin)
         assert response.status_code == 403, response.text
-    # A community's admin sees the street above but may not organize in it.
+    # A community's admin doesn't onboard communities (a street's or district's admin does).
     community_admin = bearer(Grant(Role.community_admin, uuid.UUID(community)))
     response = await client.post(
         "/onboarding/communities",

@@ -84,8 +84,9 @@ async def test_bad_input_answers_422_on_the_field(
 
 async def test_home_organization_rules(platform: dict[str, RunningService], tree: Tree) -> None:
     nowhere = "00000000-0000-4000-8000-00000000dead"
+    # Unknown, like any organization outside the caller's grants: not found.
     unknown = await register(platform, member_body(tree, home_organization_id=nowhere))
-    assert unknown.status_code == 422 and fields_of(unknown) == {"home_organization_id"}
+    assert unknown.status_code == 404
     community = str(tree.community)
     not_a_home = await register(platform, member_body(tree, home_organization_id=community))
     assert not_a_home.status_code == 422 and fields_of(not_a_home) == {"home_organization_id"}

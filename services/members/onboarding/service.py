@@ -39,13 +39,15 @@ from services.members.organizations.tree import (
 )
 from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
+from shared.auth.roles import Action, Role
 from shared.errors import AppError, ErrorDetail, NotFound
 from shared.log import get_logger
 
 log = get_logger(__name__)
 
 NEW_DISTRICT = "新建区请由平台运维使用命令行 onboard"
+# A community is created under a street: only their admins (or the district's) onboard.
+ONBOARDERS = frozenset({Role.street_admin, Role.district_admin})
 
 
 def check_description(description: CommunityOnboarding) -> list[ErrorDetail]:
@@ -83,6 +85,8 @@ async def onboard_community(
 ) -> OnboardingReport:
     """Check everything first; write only if nothing is wrong. Flushes only.
     ``principal``: the API's caller, whose rights are checked (None: the command line)."""
+    if principal is not None and not any(g.role in ONBOARDERS for g in principal.grants):
+        raise forbidden("社区入驻请由街道或区级管理员办理")
     problems = check_description(description)
     problems += await _check_places(session, description, principal)
     if problems:
