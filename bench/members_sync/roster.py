@@ -235,7 +235,7 @@ def report(files: list[RosterFile], imported: RunResult, copied: RunResult) -> N
         ("import rows/s", f"{n / imported.seconds:,.0f}"),
         ("raw COPY seconds", f"{copied.seconds:.3f}"),
         ("raw COPY rows/s", f"{n / copied.seconds:,.0f}"),
-        ("ratio import/raw (rows/s)", f"{ratio:.3f}"),
+        ("ratio import/raw (rows/s)", f"{ratio:.5f}"),
     ]
     width = max(len(k) for k, _ in rows)
     print()

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from stdnum.cn import ric
 
+from shared.auth.principal import Grant
+from shared.auth.roles import Role
 from tests.orgtree import build_tree, member_body
 from tests.platform import RunningService, eventually
 
@@ -58,6 +60,7 @@ async def test_no_mobile_or_id_number_in_the_logs_of_a_full_flow(
             "community_id": str(tree.community),
         }
     ]
+    client.grants.append(Grant(Role.unit_admin, tree.unit))  # units sync their own members
     synced = await client.post(f"/units/{tree.unit}/sync", json={"mode": "full", "members": rows})
     assert synced.status_code == 200, synced.text
     for password in ("wrong-1", "wrong-2"):
