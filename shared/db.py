@@ -6,11 +6,13 @@ repositories and services only ``flush()``; :func:`unit_of_work` commits or roll
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import ColumnElement, MetaData, Uuid, literal
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -90,3 +92,8 @@ async def drop_database(server_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def uuid_array(values: Sequence[uuid.UUID]) -> ColumnElement[list[uuid.UUID]]:
+    """A bound ``uuid[]`` (for ``@>`` / ``&&`` on uuid arrays), not ``ARRAY[$1]`` of text."""
+    return literal(list(values), postgresql.ARRAY(Uuid))

@@ -12,16 +12,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, false, literal, or_, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
-
-
-def uuid_array(values: Sequence[uuid.UUID]) -> ColumnElement[list[uuid.UUID]]:
-    return literal(list(values), postgresql.ARRAY(Uuid))  # a bound uuid[]
+from shared.db import uuid_array
 
 
 def subtree_of(org_id: Any, ancestor_ids: Any, nodes: Sequence[uuid.UUID]) -> Any:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.members.accounts.passwords import password_problem
 from shared.auth.roles import Role
@@ -16,6 +16,17 @@ Username = Annotated[
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+def _strong(value: str) -> str:
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# A password someone chooses: refused with the reason when too weak.
+NewPassword = Annotated[Password, AfterValidator(_strong)]
 
 
 class SignIn(BaseModel):
@@ -59,13 +70,6 @@ class TokenPair(BaseModel):
     account: AccountOut
 
 
-def _strong(value: str) -> str:
-    problem = password_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
 class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -73,10 +77,8 @@ class AccountCreate(BaseModel):
     display_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
     ] = Field(description="姓名")
-    password: Password = Field(description="初始密码：至少8位，含字母和数字")
+    password: NewPassword = Field(description="初始密码：至少8位，含字母和数字")
     member_id: uuid.UUID | None = Field(None, description="党员本人账号：对应的党员记录")
-
-    _password = field_validator("password")(classmethod(lambda cls, v: _strong(v)))
 
 
 class GrantCreate(BaseModel):
@@ -90,9 +92,7 @@ class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     old_password: Password
-    new_password: Password
-
-    _password = field_validator("new_password")(classmethod(lambda cls, v: _strong(v)))
+    new_password: NewPassword
 
 
 class AccountCreateWithGrants(AccountCreate):
@@ -104,6 +104,4 @@ class AccountCreateWithGrants(AccountCreate):
 class PasswordReset(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    new_password: Password = Field(description="新密码：至少8位，含字母和数字")
-
-    _password = field_validator("new_password")(classmethod(lambda cls, v: _strong(v)))
+    new_password: NewPassword = Field(description="新密码：至少8位，含字母和数字")

@@ -16,7 +16,7 @@ from services.members.access import organization_for
 from services.members.apikeys.models import ApiKey
 from services.members.audit import service as audit
 from services.members.organizations.models import Organization
-from shared.auth.deps import API_KEY_PREFIX, forbidden
+from shared.auth.deps import API_KEY_PREFIX
 from shared.auth.principal import Grant, Principal
 from shared.auth.roles import Action, Role
 from shared.errors import NotFound, invalid
@@ -142,8 +142,3 @@ async def resolve(request: Request, secret: str) -> Principal | None:
             grants=(Grant(Role.unit_admin, key.unit_id),),
             only=KEY_ACTIONS,
         )
-
-
-def refuse_keys_for_other_units(principal: Principal, unit_id: uuid.UUID) -> None:
-    if principal.kind == "api_key" and not principal.has_role_on(Role.unit_admin, unit_id):
-        raise forbidden("该 API 密钥不属于这个单位")

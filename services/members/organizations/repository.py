@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, case, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
+from shared.db import uuid_array
 
 ACTIVE = "active"
 INACTIVE = "inactive"
@@ -28,10 +28,6 @@ def in_subtree(root_id: uuid.UUID) -> ColumnElement[bool]:
         Organization.id == root_id,
         Organization.ancestor_ids.op("@>")(uuid_array([root_id])),
     )
-
-
-def uuid_array(values: list[uuid.UUID]) -> ColumnElement[list[uuid.UUID]]:
-    return literal(values, postgresql.ARRAY(Uuid))  # a bound uuid[], not ARRAY[$1] of text
 
 
 class OrganizationRepository:

@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.models import Member
 from services.members.organizations.models import Organization
-from services.members.organizations.repository import uuid_array
 from shared.auth.principal import Principal
 from shared.auth.roles import Role
+from shared.db import uuid_array
 from shared.errors import invalid
 
 FAR_PAST = date(1, 1, 1)
