@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from services.members.registry import service as registry_service
-from services.members.roster import service as roster_service
+from services.members.registry import bulk as registry_bulk
 from services.members.roster.columns import COLUMNS
 from services.members.settings import MembersSettings
-from shared.errors import AppError
 from tests.orgtree import Tree, build_tree, member_body
 from tests.platform import RunningService, run_members_cli, running
 
@@ -192,29 +191,67 @@ async def test_a_row_failing_while_written_leaves_nothing_behind(
     db_conn: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A row can still fail after its checks (someone registers the same person at that
-    moment): with partial its SAVEPOINT takes back its member, audit and outbox rows;
-    without, the whole import is rolled back."""
+    """A row can still fail after its checks: someone registers the same person at that
+    moment. The set-based write then fails on the ID number's unique index, and the import
+    is written again row by row: with partial the row's SAVEPOINT takes back its member,
+    audit and outbox rows and the others stay; without, the whole import is rolled back."""
     members = platform["members"]
-    real = registry_service.register_member
+    real_now = registry_bulk.now
+    racers = [("李秀英", ID_2), ("王建国", ID_3)]
 
-    async def racing(session: Any, data: Any, ctx: Any) -> Any:
-        member = await real(session, data, ctx)  # flushed: member, audit and outbox rows
-        if data.name == "李秀英":
-            raise AppError(409, "duplicate_member", "已有相同身份证号的党员记录，请勿重复登记")
-        return member
+    async def racing_now(session: Any) -> Any:
+        # Between the import's checks and its write, another request registers a person
+        # the file also lists, and commits.
+        name, id_number = racers.pop(0)
+        raced = await members.client.post(
+            "/members", json=member_body(tree, name, id_number=id_number)
+        )
+        assert raced.status_code == 201, raced.text
+        return await real_now(session)
 
-    monkeypatch.setattr(roster_service, "register_member", racing)
+    monkeypatch.setattr(registry_bulk, "now", racing_now)
     whole = await upload(members, tree.community, xlsx(GOOD_ROWS))
     assert whole.status_code == 422, whole.text
-    assert [e["row"] for e in whole.json()["error"]["data"]["errors"]] == [3]
-    assert await counts(members, db_conn) == (0, 0, 0)
+    errors = whole.json()["error"]["data"]["errors"]
+    assert [(e["row"], e["message"]) for e in errors] == [
+        (3, "本区已有相同身份证号的党员记录，请勿重复登记")
+    ]
+    assert await counts(members, db_conn) == (1, 1, 1)  # the racer's registration only
 
     partial = await upload(members, tree.community, xlsx(GOOD_ROWS), partial=True)
     assert partial.status_code == 200, partial.text
-    assert partial.json()["created"] == 2
-    assert [(e["row"], e["column"]) for e in partial.json()["errors"]] == [(3, None)]
-    assert await counts(members, db_conn) == (2, 2, 2)
+    assert partial.json()["created"] == 1
+    found = [(e["row"], e["column"]) for e in partial.json()["errors"]]
+    assert found == [(3, "身份证号"), (4, None)]  # 3 seen at the checks, 4 at the write
+    assert await counts(members, db_conn) == (3, 3, 3)  # two racers and 张三
+
+
+async def test_rows_are_written_in_sets_with_their_audit_and_events(
+    platform: dict[str, RunningService], tree: Tree, db_conn: Callable[..., Any]
+) -> None:
+    """The set-based write leaves what registering one by one would: per member one audit
+    entry (noting the roster row) and one member.registered event with the full state."""
+    members = platform["members"]
+    response = await upload(members, tree.community, xlsx(GOOD_ROWS))
+    assert response.status_code == 200, response.text
+    conn = await db_conn(members.settings.database_url)
+    rows = await conn.fetch(
+        "SELECT m.name, m.gender, m.birth_date, m.branch_id, m.version, a.action,"
+        " a.after->>'source' AS source, (a.after->>'row')::int AS row, o.value"
+        " FROM member m JOIN audit_log a ON a.entity_id = m.id"
+        " JOIN outbox o ON o.key = m.id::text ORDER BY row"
+    )
+    assert [(r["name"], r["row"], r["source"], r["action"]) for r in rows] == [
+        ("张三", 2, "roster_import", "registered"),
+        ("李秀英", 3, "roster_import", "registered"),
+        ("王建国", 4, "roster_import", "registered"),
+    ]
+    wang = rows[2]
+    assert (wang["gender"], wang["birth_date"]) == ("female", date(1949, 12, 31))  # from the ID
+    assert wang["version"] == 1 and wang["branch_id"] is not None
+    state = orjson.loads(wang["value"])["payload"]["member"]
+    assert state["name"] == "王建国" and state["version"] == 1
+    assert state["categories"] == ["retired"]
 
 
 async def test_the_same_person_twice_is_reported_not_created(

@@ -1,14 +1,14 @@
 """The sync's SQL: whole sets in a few statements (executemany, ``= ANY(array)``), never a
-statement or an ORM flush per member. Flushes nothing; the caller's transaction commits."""
+statement or an ORM flush per member (new members go through ``registry.bulk``). Flushes
+nothing; the caller's transaction commits."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-import orjson
 from sqlalchemy import (
     ARRAY,
     Select,
@@ -18,58 +18,40 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
-    func,
     insert,
     select,
     update,
 )
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit.models import AuditEntry
-from services.members.models import Member, messaging
+from services.members.models import messaging
 from services.members.organizations.models import Organization
-from services.members.registry.schemas import MemberOut
+from services.members.registry.bulk import (
+    AUDIT_INSERT,
+    MEMBER,
+    MEMBER_COLUMNS,
+    MemberRow,
+    audit_row,
+    member_event,
+    register_all,
+    snapshot,
+)
 from services.members.registry.service import Context
 from services.members.sync.models import UnitMemberLink
-from services.members.sync.plan import MEMBER_COLUMNS, MemberRow, Plan
-from shared.contracts import Contract
-from shared.contracts.members import (
-    MEMBER_DEACTIVATED,
-    MEMBER_REGISTERED,
-    MEMBER_UPDATED,
-    MemberChanged,
-    MemberRegistered,
-    MemberState,
-)
-from shared.envelope import EventEnvelope, Tenant
+from services.members.sync.plan import Plan
+from shared.contracts.members import MEMBER_DEACTIVATED, MEMBER_UPDATED
+from shared.envelope import EventEnvelope
 from shared.outbox import add_events
 
-MEMBER = cast(Table, Member.__table__)
 LINK = cast(Table, UnitMemberLink.__table__)
-AUDIT = cast(Table, AuditEntry.__table__)
 _COLUMNS = [MEMBER.c[name] for name in MEMBER_COLUMNS]
 _WRITTEN = [c for c in MEMBER_COLUMNS if c not in ("id", "created_at")]
-# Audit snapshots travel as JSON text made by orjson (SQLAlchemy's JSONB binding would run
-# json.dumps on each, a good share of a 10,000-row sync).
-_AUDIT_INSERT = insert(AUDIT).values(
-    before=sql_cast(bindparam("before", type_=Text()), JSONB),
-    after=sql_cast(bindparam("after", type_=Text()), JSONB),
-)
-_STATE_KEYS = [k for k in MemberState.model_fields if k != "member_id"]
 # One UPDATE for every changed member, executed once with the list of new states.
 _UPDATE = (
     update(MEMBER)
     .where(MEMBER.c.id == bindparam("p_id"))
     .values({name: bindparam(f"p_{name}") for name in _WRITTEN})
 )
-
-
-async def now(session: AsyncSession) -> datetime:
-    """The transaction's timestamp, as the registry's ``now()`` defaults would write it."""
-    value: datetime = (await session.execute(select(func.now()))).scalar_one()
-    return value
 
 
 async def communities(
@@ -137,54 +119,6 @@ def _array(values: Collection[Any], item: Any) -> Any:
     return bindparam(None, list(values), type_=ARRAY(item))
 
 
-def snapshot(member: Mapping[str, Any]) -> dict[str, Any]:
-    return MemberOut.model_validate(member).model_dump(mode="json")
-
-
-def _event(
-    contract: Contract, member: MemberRow, changed: list[str] | None, ctx: Context
-) -> EventEnvelope:
-    # Built without validation here: ``add_events`` checks every payload against its contract.
-    state = MemberState.model_construct(
-        member_id=member["id"], **{k: member[k] for k in _STATE_KEYS}
-    )
-    payload = (
-        MemberRegistered.model_construct(member=state)
-        if changed is None
-        else MemberChanged.model_construct(member=state, changed=changed)
-    )
-    return EventEnvelope(
-        type=contract.event_type,
-        version=contract.version,
-        producer="members",
-        tenant=Tenant(district_id=member["district_id"], community_id=member["community_id"]),
-        key=str(member["id"]),
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
-        payload=payload.model_dump(mode="json"),
-    )
-
-
-def _audit(
-    member: Mapping[str, Any],
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-    ctx: Context,
-) -> dict[str, Any]:
-    return {
-        "entity_type": "member",
-        "entity_id": member["id"],
-        "action": action,
-        "actor": ctx.actor,
-        "before": None if before is None else orjson.dumps(before).decode(),
-        "after": orjson.dumps(after).decode(),
-        "district_id": member["district_id"],
-        "community_id": member["community_id"],
-        "correlation_id": ctx.correlation_id,
-    }
-
-
 async def apply(
     session: AsyncSession,
     unit_id: uuid.UUID,
@@ -197,12 +131,12 @@ async def apply(
     source = {"source": "unit_sync", "unit_id": str(unit_id)}
     audit: list[dict[str, Any]] = []
     events: list[EventEnvelope] = []
-    if plan.created:
-        await session.execute(insert(MEMBER), [m for _, m in plan.created])
-    for row, member in plan.created:
-        after = snapshot(member) | source | {"external_id": row.external_id}
-        audit.append(_audit(member, "registered", None, after, ctx))
-        events.append(_event(MEMBER_REGISTERED, member, None, ctx))
+    await register_all(
+        session,
+        [m for _, m in plan.created],
+        ctx,
+        [source | {"external_id": row.external_id} for row, _ in plan.created],
+    )
     rewritten = [c for c in plan.changes if c.changed]
     if rewritten:
         params = [
@@ -212,13 +146,13 @@ async def apply(
     for change in plan.changes:
         before, after = snapshot(change.before), snapshot(change.after)
         note = source | {"external_id": change.external_id}
-        audit.append(_audit(change.after, change.kind, before, after | note, ctx))
+        audit.append(audit_row(change.after, change.kind, before, after | note, ctx))
         if change.changed:
             contract = MEMBER_DEACTIVATED if change.kind == "deactivated" else MEMBER_UPDATED
-            events.append(_event(contract, change.after, change.changed, ctx))
+            events.append(member_event(contract, change.after, change.changed, ctx))
     for external_id, member in plan.unlinked:
         link = {"unit_id": str(unit_id), "external_id": external_id}
-        audit.append(_audit(member, "unit_unlinked", link, source, ctx))
+        audit.append(audit_row(member, "unit_unlinked", link, source, ctx))
     if plan.new_links:
         links = [
             {"unit_id": unit_id, "external_id": e, "member_id": m, "created_at": at}
@@ -240,5 +174,5 @@ async def apply(
             .values(last_synced_at=at)
         )
     if audit:
-        await session.execute(_AUDIT_INSERT, audit)
+        await session.execute(AUDIT_INSERT, audit)
     await add_events(session, messaging.outbox, ctx.topic, events)

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from services.members.registry.bulk import MemberRow, new_row
 from services.members.registry.service import check_identity_and_dates
 from services.members.sync.schemas import RowError
 from shared.errors import AppError
-
-MemberRow = dict[str, Any]
 
 LIVE = ("active", "mobile")
 # Fields that say where a member belongs: a unit's sync sets them only on members whose
@@ -64,28 +63,9 @@ def new_member(values: Mapping[str, Any], unit_id: uuid.UUID, now: datetime) -> 
     categories = list(values.get("categories") or [])
     if IN_SERVICE not in categories:
         categories.append(IN_SERVICE)
-    member: MemberRow = dict.fromkeys(MEMBER_COLUMNS)
-    member.update(specialties=[], interests=[], lives_in_area=True)
-    member.update(values)
-    member.update(
-        id=uuid.uuid4(),
-        categories=categories,
-        home_organization_id=unit_id,
-        branch_id=None,
-        status="active",
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
+    member = new_row(values, now)
+    member.update(categories=categories, home_organization_id=unit_id, branch_id=None)
     return member
-
-
-MEMBER_COLUMNS = [
-    *("id", "name", "gender", "birth_date", "id_number", "mobile", "address", "work_unit"),
-    *("post", "education", "specialties", "interests", "joined_at", "full_member_at"),
-    *("categories", "home_organization_id", "district_id", "community_id", "branch_id"),
-    *("lives_in_area", "status", "merged_into_id", "version", "created_at", "updated_at"),
-]
 
 
 def changes_for(member: MemberRow, values: Mapping[str, Any], own: bool) -> dict[str, Any]:

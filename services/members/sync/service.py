@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
+from services.members.registry import bulk as registry_bulk
 from services.members.registry.service import Context, check_identity_and_dates
 from services.members.sync import bulk
 from services.members.sync.plan import Change, Plan, Row, plan_sync
@@ -164,7 +165,7 @@ async def sync_unit(
         if r.external_id not in linked and r.values.get("id_number")
     }
     by_id_number = await bulk.members_by_id_number(session, unit.id, keys, lock=write)
-    at = await bulk.now(session)
+    at = await registry_bulk.now(session)
     keep_missing = request.mode == "full" and checked.unidentified > 0
     plan = plan_sync(
         unit_id=unit.id,

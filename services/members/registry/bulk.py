@@ -1,0 +1,135 @@
+"""Member records written as sets: many members, their audit rows and their events in a
+few statements (executemany), never an ORM flush per member. The unit sync and the
+roster import use it; checks happen before, and nothing here commits.
+
+Members are plain dicts of the ``member`` table's columns: 10,000 ORM objects would cost
+more than the work itself."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import orjson
+from sqlalchemy import Table, Text, bindparam, func, insert, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.members.audit.models import AuditEntry
+from services.members.models import Member, messaging
+from services.members.registry.schemas import MemberOut
+from services.members.registry.service import Context
+from shared.contracts import Contract
+from shared.contracts.members import (
+    MEMBER_REGISTERED,
+    MemberChanged,
+    MemberRegistered,
+    MemberState,
+)
+from shared.envelope import EventEnvelope, Tenant
+from shared.outbox import add_events
+
+MemberRow = dict[str, Any]
+
+MEMBER_COLUMNS = [
+    *("id", "name", "gender", "birth_date", "id_number", "mobile", "address", "work_unit"),
+    *("post", "education", "specialties", "interests", "joined_at", "full_member_at"),
+    *("categories", "home_organization_id", "district_id", "community_id", "branch_id"),
+    *("lives_in_area", "status", "merged_into_id", "version", "created_at", "updated_at"),
+]
+MEMBER = cast(Table, Member.__table__)
+AUDIT = cast(Table, AuditEntry.__table__)
+# Audit snapshots travel as JSON text made by orjson (SQLAlchemy's JSONB binding would run
+# json.dumps on each, a good share of a 10,000-row sync).
+AUDIT_INSERT = insert(AUDIT).values(
+    before=sql_cast(bindparam("before", type_=Text()), JSONB),
+    after=sql_cast(bindparam("after", type_=Text()), JSONB),
+)
+_STATE_KEYS = [k for k in MemberState.model_fields if k != "member_id"]
+
+
+async def now(session: AsyncSession) -> datetime:
+    """The transaction's timestamp, as the registry's ``now()`` defaults would write it."""
+    value: datetime = (await session.execute(select(func.now()))).scalar_one()
+    return value
+
+
+def new_row(values: Mapping[str, Any], now: datetime) -> MemberRow:
+    """A new active member with the model's defaults under ``values``."""
+    member: MemberRow = dict.fromkeys(MEMBER_COLUMNS)
+    member.update(specialties=[], interests=[], categories=[], lives_in_area=True)
+    member.update({k: v for k, v in values.items() if v is not None})
+    member.update(id=uuid.uuid4(), status="active", version=1, created_at=now, updated_at=now)
+    return member
+
+
+def snapshot(member: Mapping[str, Any]) -> dict[str, Any]:
+    return MemberOut.model_validate(member).model_dump(mode="json")
+
+
+def member_event(
+    contract: Contract, member: MemberRow, changed: list[str] | None, ctx: Context
+) -> EventEnvelope:
+    # Built without validation here: ``add_events`` checks every payload against its contract.
+    state = MemberState.model_construct(
+        member_id=member["id"], **{k: member[k] for k in _STATE_KEYS}
+    )
+    payload = (
+        MemberRegistered.model_construct(member=state)
+        if changed is None
+        else MemberChanged.model_construct(member=state, changed=changed)
+    )
+    return EventEnvelope(
+        type=contract.event_type,
+        version=contract.version,
+        producer="members",
+        tenant=Tenant(district_id=member["district_id"], community_id=member["community_id"]),
+        key=str(member["id"]),
+        correlation_id=ctx.correlation_id,
+        actor=ctx.actor,
+        payload=payload.model_dump(mode="json"),
+    )
+
+
+def audit_row(
+    member: Mapping[str, Any],
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    ctx: Context,
+) -> dict[str, Any]:
+    """Parameters of one ``AUDIT_INSERT``: the same entry ``audit.record`` would add."""
+    return {
+        "entity_type": "member",
+        "entity_id": member["id"],
+        "action": action,
+        "actor": ctx.actor,
+        "before": None if before is None else orjson.dumps(before).decode(),
+        "after": orjson.dumps(after).decode(),
+        "district_id": member["district_id"],
+        "community_id": member["community_id"],
+        "correlation_id": ctx.correlation_id,
+    }
+
+
+async def register_all(
+    session: AsyncSession,
+    members: Sequence[MemberRow],
+    ctx: Context,
+    notes: Sequence[Mapping[str, Any]],
+) -> None:
+    """Insert checked new members with their "registered" audit entries (snapshot plus
+    the note of where the row came from) and ``member.registered`` events."""
+    if not members:
+        return
+    await session.execute(insert(MEMBER), list(members))
+    audit = [
+        audit_row(m, "registered", None, snapshot(m) | dict(note), ctx)
+        for m, note in zip(members, notes, strict=True)
+    ]
+    await session.execute(AUDIT_INSERT, audit)
+    events = [member_event(MEMBER_REGISTERED, m, None, ctx) for m in members]
+    await add_events(session, messaging.outbox, ctx.topic, events)
