@@ -1,4 +1,5 @@
-"""Projections of another service's aggregates, kept from its state-carrying events."""
+"""Version-checked upserts: how any projection of another service's aggregates is kept
+from its state-carrying events, whatever the order and however often they arrive."""
 
 from __future__ import annotations
 

@@ -1,0 +1,73 @@
+"""The columns of the member and organization projections, as declarative mixins.
+
+A service declares its own table class on its own Base, so the table lands in that
+service's MetaData and migrations::
+
+    class MemberProjection(MemberProjectionColumns, ActivitiesBase):
+        __tablename__ = "member_projection"
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import ARRAY, DateTime, FromClause, Index, Integer, String, Uuid, func
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+class MemberProjectionColumns:
+    """A member as the members service's events describe them (no contact or identity
+    numbers). ``home_organization_id`` holds the membership (组织关系): for an in-service
+    member a unit Party organization, while ``community_id`` is where they live and
+    report in (双报到)."""
+
+    if TYPE_CHECKING:
+        __table__: ClassVar[FromClause]
+
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50))
+    district_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    community_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    home_organization_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    projected_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class OrganizationProjectionColumns:
+    """An organization as the members service's events describe it.
+
+    ``ancestor_ids`` runs from the root down, so a subtree is
+    ``ancestor_ids @> ARRAY[:root] OR organization_id = :root`` (GIN index)."""
+
+    if TYPE_CHECKING:
+        __table__: ClassVar[FromClause]
+        __tablename__: str
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        # A fresh Index per table: an Index object belongs to exactly one Table.
+        name = f"ix_{cls.__tablename__}_ancestor_ids"
+        return (Index(name, "ancestor_ids", postgresql_using="gin"),)
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    ancestor_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    district_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    community_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    # Unit Party organizations: the communities they co-build with (共驻共建).
+    co_building_community_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    projected_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
