@@ -185,7 +185,32 @@ def communities_for(n: int, wanted: int = COMMUNITIES) -> int:
     return max(wanted, math.ceil(n / MAX_ROWS))
 
 
-async def run_import(url: str, files: list[RosterFile]) -> RunResult:
+class Stages:
+    """Where an import's time goes, from the progress callbacks: reading and parsing the
+    file (until the first row is checked), the database checks, the set-based write, and
+    the commit. Summed over all files."""
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(("read+parse", "check", "write", "commit", "done"), 0.0)
+        self._mark = 0.0
+        self._stage = ""
+
+    def start(self) -> None:
+        self._mark, self._stage = time.perf_counter(), "read+parse"
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        if stage == "检查" and self._stage == "read+parse":
+            self.switch("check")
+        elif stage == "检查" and done == total:
+            self.switch("write")
+
+    def switch(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[self._stage] += now - self._mark
+        self._mark, self._stage = now, stage
+
+
+async def run_import(url: str, files: list[RosterFile], stages: Stages) -> RunResult:
     engine = create_engine(url)
     try:
         ctx = Context(topic="bench.members.events", actor="bench")
@@ -193,10 +218,18 @@ async def run_import(url: str, files: list[RosterFile]) -> RunResult:
         clock = CpuClock()
         started = time.perf_counter()
         for k, file in enumerate(files, start=1):
+            stages.start()
             async with unit_of_work(session_factory(engine)) as session:
                 report = await import_roster(
-                    session, file.community.id, file.data, file.filename, ctx
+                    session,
+                    file.community.id,
+                    file.data,
+                    file.filename,
+                    ctx,
+                    progress=stages.progress,
                 )
+                stages.switch("commit")
+            stages.switch("done")
             assert report.created == len(file.members) and not report.errors, report.summary
             elapsed = time.perf_counter() - started
             print(
@@ -224,7 +257,7 @@ async def run_copy(url: str, files: list[RosterFile]) -> RunResult:
         await conn.close()
 
 
-def report(files: list[RosterFile], imported: RunResult, copied: RunResult) -> None:
+def report(files: list[RosterFile], imported: RunResult, copied: RunResult, stages: Stages) -> None:
     n = imported.events
     ratio = copied.seconds / imported.seconds  # share of raw COPY's speed the import reaches
     megabytes = sum(len(f.data) for f in files) / 1e6
@@ -236,6 +269,7 @@ def report(files: list[RosterFile], imported: RunResult, copied: RunResult) -> N
         ("raw COPY seconds", f"{copied.seconds:.3f}"),
         ("raw COPY rows/s", f"{n / copied.seconds:,.0f}"),
         ("ratio import/raw (rows/s)", f"{ratio:.5f}"),
+        *((f"  {name} s", f"{sec:.2f}") for name, sec in stages.seconds.items() if name != "done"),
     ]
     width = max(len(k) for k, _ in rows)
     print()
@@ -268,7 +302,8 @@ async def bench_roster(url: str, n: int, communities: int = COMMUNITIES) -> None
     files = roster_files(n, made)
     tune_gc()
     print(f"roster import of {n:,} rows in {len(files)} files ...", file=sys.stderr)
-    imported = await run_import(url, files)
+    stages = Stages()
+    imported = await run_import(url, files, stages)
     print("raw COPY ...", file=sys.stderr)
     copied = await run_copy(url, files)
-    report(files, imported, copied)
+    report(files, imported, copied, stages)
