@@ -13,9 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, Text, bindparam, func, insert, select
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.audit.models import AuditEntry
@@ -29,6 +27,7 @@ from shared.contracts.members import (
     MemberRegistered,
     MemberState,
 )
+from shared.db import copy_rows
 from shared.envelope import EventEnvelope, Tenant
 from shared.outbox import add_events
 
@@ -42,12 +41,10 @@ MEMBER_COLUMNS = [
 ]
 MEMBER = cast(Table, Member.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
-# Audit snapshots travel as JSON text made by orjson (SQLAlchemy's JSONB binding would run
-# json.dumps on each, a good share of a 10,000-row sync).
-AUDIT_INSERT = insert(AUDIT).values(
-    before=sql_cast(bindparam("before", type_=Text()), JSONB),
-    after=sql_cast(bindparam("after", type_=Text()), JSONB),
-)
+_AUDIT_COLUMNS = [
+    *("entity_type", "entity_id", "action", "actor", "before", "after", "district_id"),
+    *("community_id", "correlation_id"),
+]
 _STATE_KEYS = [k for k in MemberState.model_fields if k != "member_id"]
 
 
@@ -101,7 +98,9 @@ def audit_row(
     after: dict[str, Any],
     ctx: Context,
 ) -> dict[str, Any]:
-    """Parameters of one ``AUDIT_INSERT``: the same entry ``audit.record`` would add."""
+    """One row for :func:`insert_audit`: the entry ``audit.record`` would add. Snapshots
+    are JSON text made by orjson (SQLAlchemy's JSONB binding would run json.dumps on
+    each, a good share of a 10,000-row sync)."""
     return {
         "entity_type": "member",
         "entity_id": member["id"],
@@ -115,6 +114,17 @@ def audit_row(
     }
 
 
+def _values(member: MemberRow) -> tuple[Any, ...]:
+    return tuple(member[c] for c in MEMBER_COLUMNS)
+
+
+async def insert_audit(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append :func:`audit_row` entries (COPY: a sync writes one per member it touches)."""
+    if rows:
+        records = (tuple(row[c] for c in _AUDIT_COLUMNS) for row in rows)
+        await copy_rows(session, AUDIT.name, _AUDIT_COLUMNS, records)
+
+
 async def register_all(
     session: AsyncSession,
     members: Sequence[MemberRow],
@@ -125,11 +135,11 @@ async def register_all(
     the note of where the row came from) and ``member.registered`` events."""
     if not members:
         return
-    await session.execute(insert(MEMBER), list(members))
+    await copy_rows(session, MEMBER.name, MEMBER_COLUMNS, [_values(m) for m in members])
     audit = [
         audit_row(m, "registered", None, snapshot(m) | dict(note), ctx)
         for m, note in zip(members, notes, strict=True)
     ]
-    await session.execute(AUDIT_INSERT, audit)
+    await insert_audit(session, audit)
     events = [member_event(MEMBER_REGISTERED, m, None, ctx) for m in members]
     await add_events(session, messaging.outbox, ctx.topic, events)

@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.models import messaging
 from services.members.organizations.models import Organization
 from services.members.registry.bulk import (
-    AUDIT_INSERT,
     MEMBER,
     MEMBER_COLUMNS,
     MemberRow,
     audit_row,
+    insert_audit,
     member_event,
     register_all,
     snapshot,
@@ -173,6 +173,5 @@ async def apply(
             .where(LINK.c.unit_id == unit_id, LINK.c.external_id == any_(_array(listed, Text())))
             .values(last_synced_at=at)
         )
-    if audit:
-        await session.execute(AUDIT_INSERT, audit)
+    await insert_audit(session, audit)
     await add_events(session, messaging.outbox, ctx.topic, events)
