@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from stdnum.cn import ric
 
+from services.members.registry import bulk as registry_bulk
 from shared.auth.principal import Grant
 from shared.auth.roles import Role
 from tests.orgtree import Tree, build_tree, member_body
@@ -191,6 +192,39 @@ async def test_a_known_id_number_links_to_the_existing_record(
     assert await conn.fetchval("SELECT count(*) FROM member") == 1
     gone = (await sync(platform, tree.unit, [], allow_empty=True)).json()
     assert gone["counts"]["unlinked"] == 1 and gone["counts"]["deactivated"] == 0
+
+
+async def test_a_registration_racing_the_sync_is_a_conflict_that_writes_nothing(
+    platform: Platform,
+    tree: Tree,
+    db_conn: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between the sync's checks and its write, someone registers a person the list also
+    names: the ID number's unique index refuses the write, the answer is 409 with what
+    to do, and nothing of the sync is left."""
+    real_now = registry_bulk.now
+
+    async def racing_now(session: Any) -> Any:
+        body = member_body(tree, "党员1", id_number=id_number(1))
+        raced = await platform["members"].client.post("/members", json=body)
+        assert raced.status_code == 201, raced.text
+        return await real_now(session)
+
+    monkeypatch.setattr(registry_bulk, "now", racing_now)
+    before = await counts(platform, db_conn)
+    response = await sync(platform, tree.unit, [row(tree, i) for i in range(3)])
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "sync_conflict" and "请重新同步" in error["message"]
+    after = await counts(platform, db_conn)
+    # Only the racing registration: one member, its audit entry and its event.
+    assert {t: after[t] - before[t] for t in after} == {
+        "member": 1,
+        "audit_log": 1,
+        "outbox": 1,
+        "unit_member_link": 0,
+    }
 
 
 async def test_unknown_unit_or_not_a_unit_is_404(platform: Platform, tree: Tree) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.models import Organization
@@ -199,7 +200,14 @@ async def sync_unit(
         )
     failed = {e.external_id for e in errors}
     listed = [e for e in checked.listed if e not in failed]
-    await bulk.apply(session, unit.id, plan, listed, at, ctx)
+    try:
+        await bulk.apply(session, unit.id, plan, listed, at, ctx)
+    except IntegrityError:  # someone registered one of these people since the check
+        raise AppError(
+            409,
+            "sync_conflict",
+            "同步期间有人登记了名单中的党员，本次同步未写入任何内容；请重新同步",
+        ) from None
     report.applied = True
     log.info(
         "members.unit_synced", unit_id=str(unit.id), mode=request.mode, **report.counts.model_dump()
