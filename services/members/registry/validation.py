@@ -20,17 +20,16 @@ _RECENT = 64
 
 @lru_cache(maxsize=_RECENT)
 def normalize_id_number(value: str) -> str:
-    """18-digit resident ID number with a valid check digit and birth date."""
-    compact = ric.compact(value).upper()
-    if len(compact) != 18:
-        raise ValueError("身份证号应为18位")
+    """18-digit resident ID number with a valid check digit, birth date and area code."""
     try:
-        return str(ric.validate(compact))
+        return str(ric.validate(value))  # compacts (separators, spaces, lower-case x) first
+    except InvalidLength:
+        raise ValueError("身份证号应为18位") from None
     except InvalidChecksum:
         raise ValueError("身份证号校验位不正确，请核对最后一位") from None
     except InvalidComponent:
         raise ValueError("身份证号中的出生日期或地区码无效") from None
-    except (InvalidFormat, InvalidLength):
+    except InvalidFormat:
         raise ValueError("身份证号格式不正确") from None
 
 
