@@ -10,6 +10,7 @@ from services.members.accounts.service import TokenPolicy
 from services.members.accounts.throttle import SignInThrottle
 from services.members.apikeys import service as apikeys
 from services.members.apikeys.api import router as apikeys_router
+from services.members.audit.api import router as audit_router
 from services.members.figures.api import router as figures_router
 from services.members.handlers import HANDLERS
 from services.members.models import MembersBase, messaging
@@ -44,6 +45,7 @@ SPEC = ServiceSpec(
         sync_router,
         reportin_router,
         transfers_router,
+        audit_router,
     ],
     handlers=HANDLERS,
     consumes=[],

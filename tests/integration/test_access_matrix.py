@@ -90,6 +90,7 @@ CALLS: dict[tuple[str, str], Callable[[Scope], Request]] = {
         }
     },
     ("GET", "/members/{member_id}/history"): lambda s: {},
+    ("GET", "/audit"): lambda s: {"params": {"organization_id": str(s.community)}},
     ("GET", "/me/member"): lambda s: {},
     ("GET", "/organizations"): lambda s: {"params": {"root_id": str(s.community)}},
     ("POST", "/organizations"): lambda s: {

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
+from stdnum.cn import ric
 
 from services.members.registry.service import check_identity_and_dates
 from services.members.registry.validation import (
@@ -11,6 +13,8 @@ from services.members.registry.validation import (
     mask_mobile,
     normalize_id_number,
     normalize_mobile,
+    parsed_mobile,
+    validated_id_number,
 )
 from shared.errors import AppError
 
@@ -43,6 +47,46 @@ def test_mobile_numbers() -> None:
             normalize_mobile(bad)
     with pytest.raises(ValueError, match="固定电话"):
         normalize_mobile("010-62345678")
+
+
+def test_quick_mobile_path_agrees_with_phonenumbers() -> None:
+    """Every 4-digit prefix of an 11-digit number starting with 1: the quick path accepts
+    exactly what ``phonenumbers.parse`` accepts."""
+    for prefix in range(1000, 2000):
+        for tail in ("0000000", "5678901"):
+            value = f"{prefix}{tail}"
+            try:
+                expected: str | None = parsed_mobile(value)
+            except ValueError:
+                expected = None
+            try:
+                found: str | None = normalize_mobile(value)
+            except ValueError:
+                found = None
+            assert found == expected, value
+
+
+def test_quick_id_path_agrees_with_stdnum() -> None:
+    """Real area codes and unknown ones, birth years before and after an area existed,
+    bad dates with a matching check digit."""
+    for area in ("110105", "310104", "440304", "110100", "999999", "110199"):
+        for birth in ("19491231", "19800101", "20000229", "19990229", "20011301"):
+            body = area + birth + "002"
+            value = body + ric.calc_check_digit(body + "0")
+            quick, long = _outcome(normalize_id_number, value), _outcome(validated_id_number, value)
+            assert quick == long, value
+    assert normalize_id_number(_with_check_digit("11010019800101002")) is not None
+
+
+def _with_check_digit(body: str) -> str:
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _outcome(check: Any, value: str) -> str | None:
+    try:
+        return str(check(value))
+    except ValueError:  # stdnum's ValidationError is a ValueError too
+        return None
 
 
 def test_masks() -> None:

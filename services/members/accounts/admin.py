@@ -15,10 +15,11 @@ from services.members.access import member_for, members_visible, subtree
 from services.members.accounts.models import Account, AccountGrant
 from services.members.accounts.passwords import hash_password
 from services.members.accounts.schemas import AccountCreate, GrantCreate
-from services.members.accounts.service import account_out, revoke_all
+from services.members.accounts.service import account_out, live_grants, revoke_all
 from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
+from services.members.registry.service import member_anchors
 from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
 from shared.auth.roles import NODE_KINDS, RANK, Action, Role
@@ -96,6 +97,7 @@ async def add_grant(
         actor=principal.actor,
         before=None,
         after=_snapshot(grant),
+        organization_ids=audit.anchors(grant.node_id),
         correlation_id=correlation_id,
     )
     return grant
@@ -123,8 +125,18 @@ async def revoke_grant(
         actor=principal.actor,
         before=before,
         after=_snapshot(grant),
+        organization_ids=audit.anchors(grant.node_id),
         correlation_id=correlation_id,
     )
+
+
+async def _account_anchors(session: AsyncSession, account: Account) -> list[uuid.UUID]:
+    """Where an account write is read in the audit log: the nodes of its grants at the
+    time and, for a member's own account, the member's home organization and community
+    (whose admins manage that account, see ``accounts_visible``)."""
+    nodes = [g.node_id for g in await live_grants(session, account.id)]
+    member = await session.get(Member, account.member_id) if account.member_id else None
+    return audit.anchors(*nodes, *(member_anchors(member) if member is not None else []))
 
 
 def accounts_visible(principal: Principal) -> Any:
@@ -187,6 +199,7 @@ async def create_account(
         actor=principal.actor,
         before=None,
         after=(await account_out(session, account)).model_dump(mode="json"),
+        organization_ids=await _account_anchors(session, account),
         correlation_id=correlation_id,
     )
     return account
@@ -211,5 +224,6 @@ async def reset_password(
         actor=principal.actor,
         before=None,
         after={"username": account.username},
+        organization_ids=await _account_anchors(session, account),
         correlation_id=correlation_id,
     )

@@ -85,6 +85,8 @@ async def ensure_account(
             actor=actor,
             before=None,
             after={"username": username, "display_name": display_name},
+            # Created to hold the grant below: read where that grant is.
+            organization_ids=audit.anchors(node_id),
         )
     held = await session.scalar(
         select(AccountGrant.id).where(
@@ -107,6 +109,11 @@ async def ensure_account(
             action="granted",
             actor=actor,
             before=None,
-            after={"account_id": str(account.id), "role": role.value, "node_id": str(node_id)},
+            after={
+                "account_id": str(account.id),
+                "role": role.value,
+                "node_id": str(node_id) if node_id else None,
+            },
+            organization_ids=audit.anchors(node_id),
         )
     return Ensured(account, created)

@@ -84,6 +84,7 @@ async def create_key(
         actor=principal.actor,
         before=None,
         after=_snapshot(key),
+        organization_ids=[unit.id],
         district_id=unit.district_id,
         correlation_id=correlation_id,
     )
@@ -117,6 +118,7 @@ async def revoke_key(
             actor=principal.actor,
             before=before,
             after=_snapshot(key),
+            organization_ids=[unit.id],
             district_id=unit.district_id,
             correlation_id=correlation_id,
         )

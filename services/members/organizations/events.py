@@ -67,6 +67,8 @@ async def record(session: AsyncSession, ctx: Context, writes: Sequence[Write]) -
     for action, contract, before, org in writes:
         after = snapshot(org)
         changed = [f for f in audit.changed_fields(before, after) if f not in _BOOKKEEPING]
+        # A move is read under the parent it left as well as where it went.
+        left = before["parent_id"] if before and "parent_id" in changed else None
         await audit.record(
             session,
             entity_type="organization",
@@ -75,6 +77,7 @@ async def record(session: AsyncSession, ctx: Context, writes: Sequence[Write]) -
             actor=ctx.actor,
             before=before,
             after=after,
+            organization_ids=audit.anchors(org.id, left),
             district_id=org.district_id,
             community_id=org.community_id,
             correlation_id=ctx.correlation_id,

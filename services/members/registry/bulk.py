@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.members.audit import service as audit
 from services.members.audit.models import AuditEntry
 from services.members.models import Member, messaging
 from services.members.registry.schemas import MemberOut
@@ -43,7 +44,7 @@ MEMBER = cast(Table, Member.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
 _AUDIT_COLUMNS = [
     *("entity_type", "entity_id", "action", "actor", "before", "after", "district_id"),
-    *("community_id", "correlation_id"),
+    *("community_id", "correlation_id", "organization_ids"),
 ]
 _STATE_KEYS = [k for k in MemberState.model_fields if k != "member_id"]
 
@@ -101,7 +102,18 @@ def audit_row(
     """One row for :func:`insert_audit`: the entry ``audit.record`` would add. Snapshots
     are JSON text made by orjson (SQLAlchemy's JSONB binding would run json.dumps on
     each, a good share of a 10,000-row sync)."""
+    earlier = before or {}
+    # As ``registry.service.member_anchors``, plus the unit a sync entry came from (its
+    # note), which may not be the member's home organization.
+    organization_ids = audit.anchors(
+        member["home_organization_id"],
+        member["community_id"],
+        earlier.get("home_organization_id"),
+        earlier.get("community_id"),
+        after.get("unit_id"),
+    )
     return {
+        "organization_ids": organization_ids,
         "entity_type": "member",
         "entity_id": member["id"],
         "action": action,

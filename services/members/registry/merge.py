@@ -14,7 +14,7 @@ from services.members.audit import service as audit
 from services.members.models import Member, messaging
 from services.members.registry.events import member_state
 from services.members.registry.schemas import MemberMerge
-from services.members.registry.service import Context, snapshot
+from services.members.registry.service import Context, member_anchors, snapshot
 from services.members.reportin.service import end_active_report_in
 from services.members.sync.models import UnitMemberLink
 from services.members.transfers.models import Transfer
@@ -142,6 +142,7 @@ async def merge_members(
             actor=ctx.actor,
             before=old,
             after=snapshot(member) | extra | {"reason": data.reason},
+            organization_ids=member_anchors(member),
             district_id=member.district_id,
             community_id=member.community_id,
             correlation_id=ctx.correlation_id,

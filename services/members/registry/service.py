@@ -45,6 +45,16 @@ def snapshot(member: Member) -> dict[str, Any]:
     return MemberOut.model_validate(member).model_dump(mode="json")
 
 
+def member_anchors(member: Member, *earlier: dict[str, Any]) -> list[uuid.UUID]:
+    """Where a member write is read in the audit log: the home organization (a unit sees
+    its in-service members) and the residential community (双报到), and where the member
+    was before (``earlier`` snapshots) when the write moved them."""
+    places = [(s.get("home_organization_id"), s.get("community_id")) for s in earlier]
+    return audit.anchors(
+        member.home_organization_id, member.community_id, *(i for p in places for i in p)
+    )
+
+
 def check_identity_and_dates(values: dict[str, Any], today: date | None = None) -> None:
     """Fill birth date and gender from the ID number and refuse what contradicts it."""
     today = today or date.today()
@@ -116,6 +126,7 @@ async def register_member(session: AsyncSession, data: MemberCreate, ctx: Contex
         actor=ctx.actor,
         before=None,
         after=snapshot(member),
+        organization_ids=member_anchors(member),
         district_id=member.district_id,
         community_id=member.community_id,
         correlation_id=ctx.correlation_id,
@@ -185,6 +196,8 @@ async def update_member(
         actor=ctx.actor,
         before=before,
         after=snapshot(member),
+        # A move within the community: the branch it left reads the entry too.
+        organization_ids=member_anchors(member, before),
         district_id=member.district_id,
         community_id=member.community_id,
         correlation_id=ctx.correlation_id,
@@ -223,6 +236,7 @@ async def deactivate_member(
         actor=ctx.actor,
         before=before,
         after=after,
+        organization_ids=member_anchors(member),
         district_id=member.district_id,
         community_id=member.community_id,
         correlation_id=ctx.correlation_id,

@@ -78,6 +78,9 @@ async def _audit(
     before: dict[str, Any] | None,
     ctx: Context,
 ) -> None:
+    # The member's home organization (their unit's admin) and the serving community.
+    member = await MemberRepository(session).get(report.member_id)
+    home = member.home_organization_id if member is not None else report.unit_id
     await audit.record(
         session,
         entity_type="report_in",
@@ -86,6 +89,7 @@ async def _audit(
         actor=ctx.actor,
         before=before,
         after=snapshot(report),
+        organization_ids=audit.anchors(home, report.community_id),
         district_id=report.district_id,
         community_id=report.community_id,
         correlation_id=ctx.correlation_id,

@@ -2,65 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from stdnum.cn import ric
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.members.registry.schemas import MemberFields, Text50
-from services.members.registry.validation import normalize_id_number, normalize_mobile
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-
-_ID_SHAPE = re.compile(r"\d{17}[\dX]")
-_MOBILE_SHAPE = re.compile(r"1\d{10}")
-_MOBILE_TYPES = (
-    phonenumbers.PhoneNumberType.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-)
-
-
-@lru_cache(maxsize=8192)
-def _birth_place_known(number: str) -> bool:
-    """stdnum's place check depends only on the region code and the birth year, which
-    ``number`` is cut down to by the caller; its database look-up is the slow part."""
-    try:
-        ric.get_birth_place(number + "01010000")
-    except ValueError:
-        return False
-    return True
-
-
-def fast_id_number(value: str) -> str:
-    """``normalize_id_number`` with a quick path for a well-formed number: the same checks
-    (check digit, birth date, region at the birth year), the region look-up cached.
-    Anything else goes through the registry's own function, for its message."""
-    number = value.strip().upper()
-    if _ID_SHAPE.fullmatch(number) and ric.calc_check_digit(number) == number[-1]:
-        try:
-            date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        except ValueError:
-            return normalize_id_number(value)
-        if _birth_place_known(number[:10]):
-            return number
-    return normalize_id_number(value)
-
-
-def fast_mobile(value: str) -> str:
-    """``normalize_mobile`` without ``phonenumbers.parse`` for 11 plain digits starting with
-    1 (checked against ``parse`` for every 6-digit prefix: same answers). Anything else,
-    and every refusal, goes through the registry's own function, for its message."""
-    if _MOBILE_SHAPE.fullmatch(value):
-        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(value))
-        # number_type is UNKNOWN for an invalid number: one call answers both questions.
-        if phonenumbers.number_type(number) in _MOBILE_TYPES:
-            return value
-    return normalize_mobile(value)
 
 
 class SyncRow(MemberFields):
@@ -72,17 +21,6 @@ class SyncRow(MemberFields):
     name: Text50 | None = Field(None, description="姓名（deleted 行可不填）")
     community_id: uuid.UUID | None = Field(None, description="居住社区（必填，deleted 行除外）")
     deleted: bool = Field(False, description="true 表示该党员已不在本单位")
-
-    # Same names as MemberFields' validators: these replace them with the quick paths.
-    @field_validator("id_number")
-    @classmethod
-    def _id_number(cls, value: str | None) -> str | None:
-        return fast_id_number(value) if value else None
-
-    @field_validator("mobile")
-    @classmethod
-    def _mobile(cls, value: str | None) -> str | None:
-        return fast_mobile(value) if value else None
 
 
 class SyncRequest(BaseModel):

@@ -56,7 +56,7 @@ async def _unit(session: AsyncSession, unit_id: uuid.UUID, *, lock: bool) -> Org
     return unit
 
 
-def _parse(members: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, SyncRow]], Checked]:
+def parse_rows(members: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, SyncRow]], Checked]:
     """Validate each row on its own (fields, ID number, mobile); no SQL."""
     checked = Checked()
     parsed: list[tuple[int, SyncRow]] = []
@@ -90,7 +90,7 @@ def _parse(members: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, SyncRow]]
 async def check_rows(
     session: AsyncSession, unit: Organization, members: Sequence[dict[str, Any]]
 ) -> Checked:
-    parsed, checked = _parse(members)
+    parsed, checked = parse_rows(members)
     wanted = {r.community_id for _, r in parsed if r.community_id is not None}
     places = await bulk.communities(session, wanted)
     id_numbers: dict[str, int] = {}

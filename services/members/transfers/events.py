@@ -88,6 +88,13 @@ async def record(
         actor=ctx.actor,
         before=before,
         after=snapshot(transfer, member_name),
+        # Both sides read every step, as they see the transfer itself (transfers_visible):
+        # the sending organization and community, and the receiving organization.
+        organization_ids=audit.anchors(
+            transfer.from_organization_id,
+            transfer.from_community_id,
+            transfer.to_organization_id,
+        ),
         district_id=district,
         community_id=community,
         correlation_id=ctx.correlation_id,

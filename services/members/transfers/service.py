@@ -20,7 +20,7 @@ from services.members.organizations.tree import HOME_KINDS, OrgKind
 from services.members.registry.events import publish
 from services.members.registry.home import Placement, place
 from services.members.registry.repository import MemberRepository
-from services.members.registry.service import Context
+from services.members.registry.service import Context, member_anchors
 from services.members.registry.service import snapshot as member_snapshot
 from services.members.transfers.events import record, snapshot
 from services.members.transfers.models import PENDING, Transfer
@@ -201,6 +201,8 @@ async def accept_transfer(
         actor=ctx.actor,
         before=before,
         after=member_snapshot(member) | {"transfer_id": str(transfer.id)},
+        # Both sides read it: where the member's organization relationship was, and is.
+        organization_ids=member_anchors(member, before),
         district_id=member.district_id,
         community_id=member.community_id,
         correlation_id=ctx.correlation_id,
