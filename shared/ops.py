@@ -6,7 +6,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
@@ -116,7 +116,9 @@ async def list_dead_letters(
     response_model=DeadLetterOut,
 )
 async def replay_dead_letter(
-    dead_letter_id: int, runtime: RuntimeDep, _: OperationsDep
+    dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)],  # bigint: larger is a 422
+    runtime: RuntimeDep,
+    _: OperationsDep,
 ) -> DeadLetterOut:
     """Republish the original message to its origin topic. Every consumer of that topic
     sees it again; those that had already handled it skip it through their inbox."""

@@ -170,6 +170,8 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_mov
         again = await service.client.post(f"/ops/dead-letters/{failed['id']}/replay")
         assert again.status_code == 409
         assert again.json()["error"]["code"] == "already_replayed"
+        too_big = await service.client.post(f"/ops/dead-letters/{2**63}/replay")
+        assert too_big.status_code == 422, too_big.text  # past bigint: refused, not a 500
 
         async def projected() -> bool:
             return bool(
