@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.auth.keys import DEV_PUBLIC_KEY, resolve_key
 from shared.auth.tokens import TokenVerifier
@@ -55,6 +56,8 @@ def create_service_app(
         max_body_bytes=settings.max_body_bytes,
         body_limits=body_limits,
     )
+    # Outermost: the client address everything else sees is the one the proxy names.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(ops_router)
     if mode in ("api", "all"):

@@ -73,6 +73,7 @@ def main(
         port=settings.http_port,
         log_config=None,
         access_log=False,  # the request middleware logs and counts requests itself
+        proxy_headers=False,  # the app applies them itself (settings.trusted_proxies)
         timeout_graceful_shutdown=10,
         loop="uvloop",  # less CPU per socket read and write than asyncio's own loop
     )

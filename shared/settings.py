@@ -45,6 +45,11 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     max_body_bytes: int = 1_000_000
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks, "*" for any). Behind a load balancer, name it here: else every
+    # request seems to come from the balancer and per-address sign-in throttling would
+    # count the whole platform as one client.
+    trusted_proxies: str = "127.0.0.1"
 
     # Access tokens are verified with the public key alone (EdDSA). Development and test
     # fall back to the repository's development key pair; production refuses it.

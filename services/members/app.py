@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.members.accounts.api import auth_router
 from services.members.accounts.api import router as accounts_router
+from services.members.accounts.rate_limits import key_secret, rate_limits
 from services.members.accounts.service import TokenPolicy
 from services.members.accounts.throttle import SignInThrottle
 from services.members.apikeys import service as apikeys
@@ -26,6 +27,7 @@ from services.members.sync.api import router as sync_router
 from services.members.transfers.api import router as transfers_router
 from shared.app import create_service_app
 from shared.auth.keys import DEV_PRIVATE_KEY, resolve_key
+from shared.auth.limits import Limiter
 from shared.auth.tokens import TokenSigner
 from shared.runtime import Mode, ServiceSpec
 
@@ -78,8 +80,16 @@ def create_app(settings: MembersSettings | None = None, mode: Mode = "all") -> F
         ),
         refresh_ttl=timedelta(days=settings.refresh_token_days),
     )
+    # Rate limits count in the members database, shared by every API instance.
+    secret = key_secret(private_key)
     app.state.sign_in_throttle = SignInThrottle(
-        settings.sign_in_failures_per_username, settings.sign_in_failures_per_client
+        settings.sign_in_failures_per_username,
+        settings.sign_in_failures_per_client,
+        table=rate_limits,
+        secret=secret,
+    )
+    app.state.sync_limiter = Limiter(
+        settings.sync_rate_limit, scope="unit_sync", table=rate_limits, secret=secret
     )
     app.state.api_key_resolver = apikeys.resolve
     return app

@@ -26,7 +26,7 @@ class MembersSettings(ServiceSettings):
     jwt_private_key_file: Path | None = None
     access_token_minutes: int = Field(15, ge=1, le=120, description="访问令牌有效分钟数")
     refresh_token_days: int = Field(14, ge=1, le=90, description="刷新令牌有效天数")
-    # Sign-in throttling (moving windows, per API instance).
+    # Sign-in throttling (moving windows, counted in the database for all instances).
     sign_in_failures_per_username: str = "5/15minutes"
     sign_in_failures_per_client: str = "30/15minutes"
     # Unit systems' sync calls per API key (429 with Retry-After beyond it).

@@ -25,7 +25,7 @@ from services.members.accounts.throttle import SignInThrottle
 from shared.auth.deps import PrincipalDep, require, unauthenticated
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
-from shared.runtime import SessionDep
+from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
 auth_router = APIRouter(prefix="/auth", tags=["登录"])
@@ -44,15 +44,17 @@ def _throttle(request: Request) -> SignInThrottle:
 
 
 @auth_router.post("/token", response_model=TokenPair, summary="用户名密码登录")
-async def sign_in(body: SignIn, request: Request, session: SessionDep) -> TokenPair:
+async def sign_in(
+    body: SignIn, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> TokenPair:
     throttle = _throttle(request)
     client = request.client.host if request.client else "unknown"
-    await throttle.check(body.username, client)
+    # Counted as a failure until it succeeds (in its own transaction: a 401 rolls back).
+    attempt = await throttle.attempt(runtime.engine, body.username, client)
     pair = await service.sign_in(session, body.username, body.password, _policy(request))
     if pair is None:
-        await throttle.failed(body.username, client)
         raise unauthenticated(service.BAD_CREDENTIALS)
-    await throttle.succeeded(body.username)
+    await throttle.succeeded(runtime.engine, attempt)
     return pair
 
 

@@ -13,12 +13,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.members.access import organization_for
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
 from services.members.registry.service import Context
-from services.members.settings import MembersSettings
 from services.members.sync import service
 from services.members.sync.models import UnitMemberLink
 from services.members.sync.schemas import SyncReport, SyncRequest
@@ -41,21 +41,21 @@ __all__ = ["SYNC_PATH", "UnitMemberLink", "router"]  # the model: the app's sche
 SyncCallerDep = Annotated[Principal, Depends(require(Action.sync, api_keys=True))]
 
 
-def sync_limiter(request: Request, settings: MembersSettings) -> Limiter:
-    """The app's one limiter, made on first use (counters live in the process)."""
-    limiter: Limiter | None = getattr(request.app.state, "sync_limiter", None)
-    if limiter is None:
-        limiter = Limiter(settings.sync_rate_limit)
-        request.app.state.sync_limiter = limiter
+def sync_limiter(request: Request) -> Limiter:
+    """The app's limiter (services/members/app.py); its counters are in the database."""
+    limiter: Limiter = request.app.state.sync_limiter
     return limiter
 
 
-async def check_rate(request: Request, settings: MembersSettings, principal: Principal) -> None:
-    limiter = sync_limiter(request, settings)
+async def check_rate(request: Request, engine: AsyncEngine, principal: Principal) -> None:
+    """One call counted per key, in a transaction of its own (a failed sync still counts)."""
+    limiter = sync_limiter(request)
     key = str(principal.subject)
-    if not await limiter.hit(key):  # a full window takes no hit
-        wait = await limiter.retry_after(key) or 1
-        raise TooManyRequests(f"同步请求过于频繁，请 {wait} 秒后再试", wait)
+    async with engine.begin() as conn:
+        if await limiter.hit(conn, key) is not None:  # a full window takes no hit
+            return
+        wait = await limiter.retry_after(conn, key) or 1
+    raise TooManyRequests(f"同步请求过于频繁，请 {wait} 秒后再试", wait)
 
 
 @router.post(
@@ -77,9 +77,7 @@ async def sync_unit(
     runtime: RuntimeDep,
     correlation_id: CorrelationIdDep,
 ) -> SyncReport:
-    settings = runtime.settings
-    assert isinstance(settings, MembersSettings)
-    await check_rate(request, settings, principal)
+    await check_rate(request, runtime.engine, principal)
     unit = await session.get(Organization, unit_id)
     if unit is None or unit.kind != OrgKind.unit:  # not a unit: no such unit, whoever asks
         raise NotFound(UNIT_NOT_FOUND)
