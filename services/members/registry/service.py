@@ -106,7 +106,9 @@ def _fields(data: MemberFields) -> dict[str, Any]:
     return {k: v for k, v in data.model_dump(exclude_unset=True).items() if k != "version"}
 
 
-async def register_member(session: AsyncSession, data: MemberCreate, ctx: Context) -> Member:
+async def registration_values(session: AsyncSession, data: MemberCreate) -> dict[str, Any]:
+    """The columns a registration writes: the caller's fields, where the member is placed,
+    and birth date and gender from the ID number; 422 when they don't hold together."""
     placement = await place(session, data.home_organization_id, data.community_id)
     values = _fields(data)
     values.update(
@@ -115,6 +117,11 @@ async def register_member(session: AsyncSession, data: MemberCreate, ctx: Contex
         branch_id=placement.branch_id,
     )
     check_identity_and_dates(values)
+    return values
+
+
+async def register_member(session: AsyncSession, data: MemberCreate, ctx: Context) -> Member:
+    values = await registration_values(session, data)
     repo = MemberRepository(session)
     await _refuse_duplicate(repo, values)
     member = await repo.add(Member(id=uuid.uuid4(), status="active", version=1, **values))

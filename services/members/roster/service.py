@@ -17,9 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.registry import bulk
-from services.members.registry.home import place
 from services.members.registry.schemas import MemberCreate
-from services.members.registry.service import Context, check_identity_and_dates, register_member
+from services.members.registry.service import Context, register_member, registration_values
 from services.members.roster.columns import FIELD_HEADERS
 from services.members.roster.directory import OrgDirectory, OrgEntry
 from services.members.roster.files import RosterUnreadable, read_table
@@ -132,14 +131,7 @@ async def _check_rows(
             continue
         data = row.member
         try:
-            placement = await place(session, data.home_organization_id, data.community_id)
-            values = data.model_dump(exclude_unset=True)
-            values.update(
-                district_id=placement.district_id,
-                community_id=placement.community_id,
-                branch_id=placement.branch_id,
-            )
-            check_identity_and_dates(values)
+            values = await registration_values(session, data)
         except AppError as exc:
             row.errors += _app_errors(row.row, exc)
             continue
