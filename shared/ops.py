@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.auth.deps import require
+from shared.auth.deps import OPEN, BearerToken, allow, person, require
 from shared.auth.roles import Action
 from shared.errors import AppError, NotFound, error_response
 from shared.log import get_logger
@@ -28,22 +28,22 @@ operations = require(Action.operate)
 OperationsDep = Annotated[object, Depends(operations)]
 
 
-async def metrics_access(request: Request) -> None:
+async def metrics_access(request: Request, token: BearerToken) -> None:
     """Prometheus may scrape with the configured ``metrics_token``; anyone else needs an
     operations account's access token."""
-    token = request.app.state.settings.metrics_secret()
+    secret = request.app.state.settings.metrics_secret()
     header = request.headers.get("authorization", "")
-    if token is not None and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
+    if secret is not None and hmac.compare_digest(header.encode(), f"Bearer {secret}".encode()):
         return
-    await operations(request)
+    allow(await person(request, token), Action.operate)
 
 
-@ops_router.get("/livez", summary="进程存活")
+@ops_router.get("/livez", summary="进程存活", openapi_extra=OPEN)
 async def livez() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@ops_router.get("/readyz", summary="数据库与消息代理可用", response_model=None)
+@ops_router.get("/readyz", summary="数据库与消息代理可用", response_model=None, openapi_extra=OPEN)
 async def readyz(runtime: RuntimeDep) -> dict[str, object] | Response:
     checks: dict[str, str] = {}
     for name, check in (("database", runtime.check_database), ("broker", runtime.check_broker)):

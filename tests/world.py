@@ -32,8 +32,12 @@ class Scope:
     unit_member: uuid.UUID
     report_in: uuid.UUID
     transfer: uuid.UUID
-    account: uuid.UUID
+    account: uuid.UUID  # a community admin of this community
     grant: uuid.UUID
+    # Accounts an admin may act on only when it outranks every grant they hold:
+    account_multi: uuid.UUID  # street admin of the street and group leader in the community
+    account_member: uuid.UUID  # the member's own account, no grant
+    account_member_street: uuid.UUID  # member2's own account, also a street admin
     key: uuid.UUID
     # The unit's API key (shown once at creation).
     key_secret: str = ""
@@ -126,6 +130,15 @@ async def build_scope(
             },
         )
     )
+    account_multi = await _account(
+        client,
+        f"multi{serial}",
+        [("street_admin", street), ("group_leader", group)],
+    )
+    account_member = await _account(client, f"member{serial}", [], member_id=member["id"])
+    account_member_street = await _account(
+        client, f"mstreet{serial}", [("street_admin", street)], member_id=member2["id"]
+    )
     key = _ok(await client.post(f"/units/{unit}/api-keys", json={"name": f"{tag}系统"}))
     return Scope(
         district=district,
@@ -143,10 +156,29 @@ async def build_scope(
         transfer=uuid.UUID(transfer["id"]),
         account=uuid.UUID(account["id"]),
         grant=uuid.UUID(account["grants"][0]["id"]),
+        account_multi=account_multi,
+        account_member=account_member,
+        account_member_street=account_member_street,
         key=uuid.UUID(key["id"]),
         key_secret=key["key"],
         secrets=(name, mobile, id_number(serial), member["id"], str(community), str(unit)),
     )
+
+
+async def _account(
+    client: ServiceClient,
+    username: str,
+    grants: list[tuple[str, uuid.UUID]],
+    member_id: str | None = None,
+) -> uuid.UUID:
+    body = {
+        "username": username,
+        "display_name": username,
+        "password": "abcd1234",
+        "grants": [{"role": role, "node_id": str(node)} for role, node in grants],
+        "member_id": member_id,
+    }
+    return uuid.UUID(_ok(await client.post("/accounts", json=body))["id"])
 
 
 @dataclass(frozen=True)

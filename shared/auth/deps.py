@@ -6,10 +6,11 @@ outside the caller's grants answers 404 there, never 403, so ids don't leak."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
@@ -62,27 +63,64 @@ async def _authenticate(request: Request) -> Principal:
     return principal
 
 
-async def person(principal: Annotated[Principal, Depends(_authenticate)]) -> Principal:
+# What the OpenAPI document declares, so /docs has an Authorize button and generated
+# clients know how to sign in. The schemes are documentation: ``_authenticate`` reads
+# the headers itself (an API key may come as ``Authorization: Bearer gjk_…`` too).
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    bearerFormat="JWT",
+    description="访问令牌：在成员服务 POST /auth/token 用登录名和密码换取 access_token",
+)
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    scheme_name="unitApiKey",
+    description="单位系统的 API 密钥（gjk_…），只用于同步和本单位报表接口",
+)
+BearerToken = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
+_Key = Annotated[str | None, Security(api_key_scheme)]
+
+# For routes that need no sign-in (probes, signing in, public pages): ``openapi_extra=OPEN``.
+OPEN: dict[str, Any] = {"security": []}
+
+
+async def person(request: Request, _token: BearerToken) -> Principal:
     """A signed-in person (staff or member); unit systems' API keys are refused."""
+    principal = await _authenticate(request)
     if principal.kind == "api_key":
         raise forbidden("API 密钥只能用于同步和报表接口")
     return principal
 
 
+async def caller(request: Request, _token: BearerToken, _key: _Key) -> Principal:
+    """A signed-in person or a unit system with its API key."""
+    return await _authenticate(request)
+
+
 PrincipalDep = Annotated[Principal, Depends(person)]
 # Routes a unit system may call with its API key (sync, its own reports) as well.
-CallerDep = Annotated[Principal, Depends(_authenticate)]
+CallerDep = Annotated[Principal, Depends(caller)]
+
+
+def allow(principal: Principal, action: Action) -> Principal:
+    """The principal, if any of its roles allows ``action``; 403 otherwise."""
+    if not principal.can(action):
+        raise forbidden()
+    return principal
 
 
 def require(action: Action, *, api_keys: bool = False) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that refuses callers whose roles never allow ``action``."""
+    """A dependency that refuses callers whose roles never allow ``action``; with
+    ``api_keys`` a unit system's API key may call the route too."""
+    if api_keys:
 
-    async def check(request: Request) -> Principal:
-        principal = await _authenticate(request)
-        if principal.kind == "api_key" and not api_keys:
-            raise forbidden("API 密钥只能用于同步和报表接口")
-        if not principal.can(action):
-            raise forbidden()
-        return principal
+        async def check_caller(principal: CallerDep) -> Principal:
+            return allow(principal, action)
 
-    return check
+        return check_caller
+
+    async def check_person(principal: PrincipalDep) -> Principal:
+        return allow(principal, action)
+
+    return check_person

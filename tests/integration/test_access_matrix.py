@@ -69,6 +69,8 @@ CALLS: dict[tuple[str, str], Callable[[Scope], Request]] = {
     },
     ("POST", "/accounts/{account_id}/grants/{grant_id}/revoke"): lambda s: {},
     ("POST", "/accounts/{account_id}/password"): lambda s: {"json": {"new_password": "abcd12345"}},
+    ("POST", "/accounts/{account_id}/disable"): lambda s: {},
+    ("POST", "/accounts/{account_id}/enable"): lambda s: {},
     ("GET", "/units/{unit_id}/api-keys"): lambda s: {},
     ("POST", "/units/{unit_id}/api-keys"): lambda s: {"json": {"name": "矩阵"}},
     ("POST", "/units/{unit_id}/api-keys/{key_id}/revoke"): lambda s: {},

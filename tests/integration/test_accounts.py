@@ -156,6 +156,91 @@ async def test_grants_stay_within_the_granters_reach(members: RunningService) ->
     assert [g["role"] for g in account["grants"]] == ["branch_secretary"]
 
 
+async def test_an_account_with_a_higher_grant_cannot_be_taken_over_from_below(
+    members: RunningService,
+) -> None:
+    """The takeover found in the district trial: a community admin reset the password of
+    an account that also held a street grant, then signed in with the street's reach."""
+    client = members.client
+    tree = await build_tree(client)
+    community_admin = bearer(Grant(Role.community_admin, tree.community))
+    street_admin = bearer(Grant(Role.street_admin, tree.street))
+    # A street admin who is also a group leader in the community.
+    both = await make_account(
+        client,
+        "jiedao.zuzhang",
+        [
+            {"role": "street_admin", "node_id": str(tree.street)},
+            {"role": "group_leader", "node_id": str(tree.group)},
+        ],
+    )
+    grant_of = {g["role"]: g["id"] for g in both["grants"]}
+    for path, body in (
+        ("", None),
+        ("/password", {"new_password": "taken0ver!"}),
+        ("/disable", None),
+        ("/grants", {"role": "branch_secretary", "node_id": str(tree.branch)}),
+        (f"/grants/{grant_of['group_leader']}/revoke", None),
+    ):
+        method = "GET" if not path else "POST"
+        answer = await client.request(
+            method, f"/accounts/{both['id']}{path}", json=body, headers=community_admin
+        )
+        assert answer.status_code == 404, (path, answer.text)
+        assert answer.json()["error"]["message"] == "未找到该账号"
+    assert (await sign_in(client, "jiedao.zuzhang", "taken0ver!")).status_code == 401
+    assert (await sign_in(client, "jiedao.zuzhang")).status_code == 200
+    # A peer street admin can't either; the district admin (the test client) can.
+    peer = await client.post(
+        f"/accounts/{both['id']}/password",
+        json={"new_password": "taken0ver!"},
+        headers=street_admin,
+    )
+    assert peer.status_code == 404
+    reset = await client.post(f"/accounts/{both['id']}/password", json={"new_password": "n3wpass!"})
+    assert reset.status_code == 204
+
+    # Once the street grant is revoked, the community's own admin is in charge again.
+    revoked = await client.post(f"/accounts/{both['id']}/grants/{grant_of['street_admin']}/revoke")
+    assert revoked.status_code == 204
+    view = await client.get(f"/accounts/{both['id']}", headers=community_admin)
+    assert view.status_code == 200
+
+
+async def test_a_members_own_account_with_a_street_grant_is_the_districts_to_manage(
+    members: RunningService,
+) -> None:
+    client = members.client
+    tree = await build_tree(client)
+    member = await client.post(
+        "/members", json={"name": "兼职党员", "home_organization_id": str(tree.branch)}
+    )
+    assert member.status_code == 201, member.text
+    account = await make_account(
+        client,
+        "dangyuan.jiedao",
+        [{"role": "street_admin", "node_id": str(tree.street)}],
+        member_id=member.json()["id"],
+    )
+    community_admin = bearer(Grant(Role.community_admin, tree.community))
+    answer = await client.post(
+        f"/accounts/{account['id']}/password",
+        json={"new_password": "taken0ver!"},
+        headers=community_admin,
+    )
+    assert answer.status_code == 404
+    # Disabled by the district: no sign-in, no refresh.
+    signed = (await sign_in(client, "dangyuan.jiedao")).json()
+    disabled = await client.post(f"/accounts/{account['id']}/disable")
+    assert disabled.status_code == 200 and disabled.json()["status"] == "disabled"
+    assert (await sign_in(client, "dangyuan.jiedao")).status_code == 401
+    refreshed = await client.post("/auth/refresh", json={"refresh_token": signed["refresh_token"]})
+    assert refreshed.status_code == 401
+    enabled = await client.post(f"/accounts/{account['id']}/enable")
+    assert enabled.json()["status"] == "active"
+    assert (await sign_in(client, "dangyuan.jiedao")).status_code == 200
+
+
 async def test_unit_api_keys_shown_once_hashed_scoped_and_revocable(
     members: RunningService, db_conn: Any
 ) -> None:

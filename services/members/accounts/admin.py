@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,8 @@ from services.members.organizations.models import Organization
 from services.members.registry.service import member_anchors
 from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
-from shared.auth.roles import NODE_KINDS, RANK, Action, Role
+from shared.auth.roles import ALLOWED, NODE_KINDS, RANK, Action, Role
+from shared.db import uuid_array
 from shared.errors import AppError, NotFound, invalid
 
 ACCOUNT_NOT_FOUND = "未找到该账号"
@@ -132,29 +133,66 @@ async def revoke_grant(
 
 async def _account_anchors(session: AsyncSession, account: Account) -> list[uuid.UUID]:
     """Where an account write is read in the audit log: the nodes of its grants at the
-    time and, for a member's own account, the member's home organization and community
-    (whose admins manage that account, see ``accounts_visible``)."""
+    time and, for a member's own account, the member's home organization and community."""
     nodes = [g.node_id for g in await live_grants(session, account.id)]
     member = await session.get(Member, account.member_id) if account.member_id else None
     return audit.anchors(*nodes, *(member_anchors(member) if member is not None else []))
 
 
-def accounts_visible(principal: Principal) -> Any:
-    """Accounts holding a grant in the caller's reach, or belonging to a member in it."""
-    granted = select(AccountGrant.account_id).where(
-        AccountGrant.revoked_at.is_(None),
-        AccountGrant.node_id.in_(subtree(principal, Action.manage_accounts)),
+def _outranked(principal: Principal) -> ColumnElement[bool]:
+    """A live grant (joined with its node as ``Organization``) that the caller outranks:
+    the caller holds an account-managing grant on the grant's node or an ancestor, with a
+    rank strictly above the grant's role. A platform-wide grant (operations, no node) is
+    outranked by nobody."""
+    terms = [
+        and_(
+            or_(
+                Organization.id == held.node_id,
+                Organization.ancestor_ids.op("@>")(uuid_array([held.node_id])),
+            ),
+            AccountGrant.role.in_([r.value for r in Role if RANK[r] < RANK[held.role]]),
+        )
+        for held in principal.grants
+        if held.node_id is not None and held.role in ALLOWED[Action.manage_accounts]
+    ]
+    return or_(false(), *terms)
+
+
+def accounts_in_charge(principal: Principal) -> ColumnElement[bool]:
+    """The accounts the caller may see and act on (reset a password, grant, revoke,
+    disable): the caller outranks **every** live grant the account holds and has the
+    account's member (if any) in reach. One grant in reach is never enough: an account
+    that also holds a grant higher up, or elsewhere, belongs to whoever outranks all of
+    it (an account with neither grants nor member is nobody's but the operators')."""
+    not_outranked = (
+        select(AccountGrant.id)
+        .outerjoin(Organization, Organization.id == AccountGrant.node_id)
+        .where(
+            AccountGrant.account_id == Account.id,
+            AccountGrant.revoked_at.is_(None),
+            # NULL (a grant without a node) counts as not outranked.
+            not_(func.coalesce(_outranked(principal), false())),
+        )
+    )
+    any_grant = select(AccountGrant.id).where(
+        AccountGrant.account_id == Account.id, AccountGrant.revoked_at.is_(None)
     )
     members = select(Member.id).where(members_visible(principal, Action.manage_accounts))
-    return or_(Account.id.in_(granted), Account.member_id.in_(members))
+    member_ok = or_(Account.member_id.is_(None), Account.member_id.in_(members))
+    return and_(
+        or_(Account.member_id.is_not(None), exists(any_grant)),
+        member_ok,
+        not_(exists(not_outranked)),
+    )
 
 
 async def account_for(
-    session: AsyncSession, principal: Principal, account_id: uuid.UUID
+    session: AsyncSession, principal: Principal, account_id: uuid.UUID, *, for_update: bool = False
 ) -> Account:
-    account = await session.scalar(
-        select(Account).where(Account.id == account_id, accounts_visible(principal))
-    )
+    """The account if the caller is in charge of it; 404 otherwise, exactly as for an
+    account that does not exist (an account out of charge is not to be seen)."""
+    query = select(Account).where(Account.id == account_id, accounts_in_charge(principal))
+    account = await session.scalar(query.with_for_update(of=Account) if for_update else query)
     if account is None:
         raise NotFound(ACCOUNT_NOT_FOUND)
     return account
@@ -212,7 +250,7 @@ async def reset_password(
     password: str,
     correlation_id: str | None,
 ) -> None:
-    account = await account_for(session, principal, account_id)
+    account = await account_for(session, principal, account_id, for_update=True)
     account.password_hash = hash_password(password)
     account.version += 1
     await revoke_all(session, account.id)
@@ -227,3 +265,35 @@ async def reset_password(
         organization_ids=await _account_anchors(session, account),
         correlation_id=correlation_id,
     )
+
+
+async def set_status(
+    session: AsyncSession,
+    principal: Principal,
+    account_id: uuid.UUID,
+    status: str,
+    correlation_id: str | None,
+) -> Account:
+    """Disable (``disabled``) or enable (``active``) an account; disabling ends every
+    sign-in at once (refresh tokens revoked; access tokens lapse within minutes)."""
+    account = await account_for(session, principal, account_id, for_update=True)
+    if account.status == status:
+        return account
+    before = {"status": account.status}
+    account.status = status
+    account.version += 1
+    if status != "active":
+        await revoke_all(session, account.id)
+    await session.flush()
+    await audit.record(
+        session,
+        entity_type="account",
+        entity_id=account.id,
+        action="enabled" if status == "active" else "disabled",
+        actor=principal.actor,
+        before=before,
+        after={"status": status},
+        organization_ids=await _account_anchors(session, account),
+        correlation_id=correlation_id,
+    )
+    return account

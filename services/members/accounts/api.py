@@ -22,7 +22,7 @@ from services.members.accounts.schemas import (
     TokenPair,
 )
 from services.members.accounts.throttle import SignInThrottle
-from shared.auth.deps import PrincipalDep, require, unauthenticated
+from shared.auth.deps import OPEN, PrincipalDep, require, unauthenticated
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.runtime import RuntimeDep, SessionDep
@@ -43,7 +43,7 @@ def _throttle(request: Request) -> SignInThrottle:
     return throttle
 
 
-@auth_router.post("/token", response_model=TokenPair, summary="用户名密码登录")
+@auth_router.post("/token", response_model=TokenPair, summary="用户名密码登录", openapi_extra=OPEN)
 async def sign_in(
     body: SignIn, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> TokenPair:
@@ -58,13 +58,21 @@ async def sign_in(
     return pair
 
 
-@auth_router.post("/refresh", response_model=TokenPair, summary="用刷新令牌换取新的访问令牌")
+@auth_router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="用刷新令牌换取新的访问令牌",
+    openapi_extra=OPEN,
+)
 async def refresh(body: RefreshRequest, request: Request, session: SessionDep) -> TokenPair:
     return await service.refresh(session, body.refresh_token, _policy(request))
 
 
 @auth_router.post(
-    "/logout", status_code=http_status.HTTP_204_NO_CONTENT, summary="退出登录（吊销刷新令牌）"
+    "/logout",
+    status_code=http_status.HTTP_204_NO_CONTENT,
+    summary="退出登录（吊销刷新令牌）",
+    openapi_extra=OPEN,
 )
 async def sign_out(body: RefreshRequest, session: SessionDep) -> Response:
     await service.sign_out(session, body.refresh_token)
@@ -164,3 +172,25 @@ async def reset_password(
 ) -> Response:
     await admin.reset_password(session, principal, account_id, body.new_password, correlation_id)
     return Response(status_code=http_status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{account_id}/disable", response_model=AccountOut, summary="停用账号")
+async def disable_account(
+    account_id: uuid.UUID,
+    principal: ManagerDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
+) -> AccountOut:
+    account = await admin.set_status(session, principal, account_id, "disabled", correlation_id)
+    return await service.account_out(session, account)
+
+
+@router.post("/{account_id}/enable", response_model=AccountOut, summary="重新启用账号")
+async def enable_account(
+    account_id: uuid.UUID,
+    principal: ManagerDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
+) -> AccountOut:
+    account = await admin.set_status(session, principal, account_id, "active", correlation_id)
+    return await service.account_out(session, account)
