@@ -172,7 +172,9 @@ async def test_personal_data_in_full_for_who_may_change_the_record_masked_for_re
     assert patched.status_code == 200, patched.text
     assert patched.json()["mobile"] == "13912345678"
     assert len(await personal_data_reads(members)) == 3
-    history = (await client.get(f"/members/{member['id']}/history", headers=district_admin)).json()
+    history = (await client.get(f"/members/{member['id']}/history", headers=district_admin)).json()[
+        "items"
+    ]
     assert [h["action"] for h in history] == ["registered", "updated"]
     assert history[1]["after"]["mobile"] == "13912345678"
     assert history[0]["after"]["id_number"] == ID_NUMBER
@@ -278,7 +280,7 @@ async def test_a_unit_system_syncs_with_its_api_key_only_its_own_unit_within_a_l
     assert synced.status_code == 200, synced.text
     assert MOBILE not in synced.text and ID_NUMBER not in synced.text
     member_id = synced.json()["created"][0]["member_id"]
-    history = (await client.get(f"/members/{member_id}/history")).json()
+    history = (await client.get(f"/members/{member_id}/history")).json()["items"]
     assert history[0]["actor"] == f"api_key:{created.json()['id']}"
 
     other_unit = await create_org(client, "unit", "区卫健局党委", tree.district)

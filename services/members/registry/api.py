@@ -20,10 +20,12 @@ from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
+from services.members.paging import CURSOR, LIMIT, decode_cursor, page_of
 from services.members.registry import merge, present, service
 from services.members.registry.schemas import (
     Category,
     HistoryEntryOut,
+    HistoryPage,
     MemberCreate,
     MemberDeactivate,
     MemberMerge,
@@ -257,24 +259,28 @@ async def merge_members(
 
 @router.get(
     "/members/{member_id}/history",
-    response_model=list[HistoryEntryOut],
-    summary="党员信息变更记录",
+    response_model=HistoryPage,
+    summary="党员信息变更记录（从早到晚）",
 )
 async def member_history(
     member_id: uuid.UUID,
     principal: AuditorDep,
     session: SessionDep,
     correlation_id: CorrelationIdDep,
-) -> list[HistoryEntryOut]:
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> HistoryPage:
+    (last,) = decode_cursor(cursor, (int,)) if cursor else (None,)
     member = await member_for(session, principal, Action.audit, member_id)
-    entries = await audit.history(session, "member", member_id)
+    found = await audit.history(session, "member", member_id, limit=limit + 1, after=last)
+    entries, next_cursor = page_of(found, limit, lambda e: (e.id,))
     seen = await present.viewer(session, principal, [present.placed(member)])
-    out = []
+    items = []
     for entry in entries:
         item = HistoryEntryOut.model_validate(entry)
         before, after = seen.masked(member.id, item.before), seen.masked(member.id, item.after)
-        out.append(item.model_copy(update={"before": before, "after": after}))
+        items.append(item.model_copy(update={"before": before, "after": after}))
     await present.record_reads(
         session, seen, [member.id], read="history", correlation_id=correlation_id
     )
-    return out
+    return HistoryPage(items=items, next_cursor=next_cursor)
