@@ -76,7 +76,7 @@ async def organization_paths(
     """Each organization with its ancestors, in one query."""
     if not ids:
         return {}
-    query = select(Organization.id, Organization.ancestor_ids).where(Organization.id.in_(ids))
+    query = select(Organization.id, Organization.ancestor_ids).where(Organization.id.in_(list(ids)))
     return {
         org_id: frozenset([org_id, *(ancestors or [])])
         for org_id, ancestors in (await session.execute(query)).all()
