@@ -117,7 +117,7 @@ def load_demo(settings: MembersSettings, members_url: str) -> None:
     district = asyncio.run(_bootstrap(settings))
     token = _sign_in(members_url, "qu.admin")
     call = _caller(members_url, token)
-    if call("GET", f"/organizations?root_id={district}&kind=community"):
+    if call("GET", f"/organizations?root_id={district}&kind=community&limit=1")["items"]:
         print("demo data    already present")
         _print_accounts()
         return

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
-from shared.auth.roles import ALLOWED, Action, Role
+from shared.auth.roles import ABOVE_COMMUNITY, ALLOWED, Action, Role
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,33 @@ class Principal:
             g.role == role and g.node_id == node_id for g in self.grants
         )
 
-    def sees_personal_data(self, member_id: uuid.UUID, community_id: uuid.UUID | None) -> bool:
-        """Mobile, ID number and address in full: only the member and the admins of the
-        member's own community."""
-        return self.member_id == member_id or self.has_role_on(Role.community_admin, community_id)
+    def sees_personal_data(
+        self, member_id: uuid.UUID | None, places: Collection[uuid.UUID]
+    ) -> bool:
+        """Mobile, ID number and address in full: for the member themself and for whoever
+        may change the record — a grant allowing ``Action.write`` on one of ``places``,
+        the member's home organization and residential community with all their
+        ancestors (the same reach ``access.members_visible`` gives writes). So the
+        district, street and community admins over the member and the admin of the unit
+        holding an in-service member's organization relationship see it in full; the
+        read-only roles (branch secretary, group leader) and unit systems' keys don't."""
+        if member_id is not None and self.member_id == member_id:
+            return True
+        return not set(self.nodes_for(Action.write)).isdisjoint(places)
+
+    def reads_personal_data_from_above(
+        self, member_id: uuid.UUID | None, places: Collection[uuid.UUID]
+    ) -> bool:
+        """Personal data in full only through a district or street grant: such a read is
+        audited (the community's and the unit's own admins keep the record; the member
+        reads their own)."""
+        if not self.sees_personal_data(member_id, places):
+            return False
+        if member_id is not None and self.member_id == member_id:
+            return False
+        local = {
+            g.node_id
+            for g in self.grants
+            if g.role in ALLOWED[Action.write] and g.role not in ABOVE_COMMUNITY
+        }
+        return local.isdisjoint(places)

@@ -54,6 +54,8 @@ class Action(StrEnum):
 
 
 ADMINS = frozenset({Role.district_admin, Role.street_admin, Role.community_admin})
+# Admins above the community: their reads of personal data in full are audited.
+ABOVE_COMMUNITY = frozenset({Role.district_admin, Role.street_admin})
 STAFF = ADMINS | {Role.branch_secretary, Role.group_leader, Role.unit_admin}
 
 ALLOWED: dict[Action, frozenset[Role]] = {

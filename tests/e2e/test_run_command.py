@@ -100,8 +100,10 @@ def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) ->
         assert status == 200 and isinstance(signed, dict), signed
         token = signed["access_token"]
         assert http("GET", f"{members_url}/organizations?kind=branch")[0] == 401
-        status, branches = http("GET", f"{members_url}/organizations?kind=branch", token=token)
-        assert status == 200 and isinstance(branches, list) and branches, branches
+        status, page = http("GET", f"{members_url}/organizations?kind=branch", token=token)
+        assert status == 200 and isinstance(page, dict), page
+        branches = page["items"]
+        assert branches, page
         status, member = http(
             "POST",
             f"{members_url}/members",

@@ -1,6 +1,7 @@
 """Access control on the member registry: each role sees its own subtree (anything else is
 404), may change only what its role allows (403 when it sees the record), and sees
-mobile, ID number and address in full only as the member or their community's admin.
+mobile, ID number and address in full only as the member or as one who may change the
+record (full reads through a district or street grant audited).
 Unit systems sync with an API key, for their own unit only, within a rate limit."""
 
 from __future__ import annotations
@@ -90,7 +91,15 @@ async def test_a_branch_secretary_sees_only_their_branch(
     assert refused.status_code == 403
 
 
-async def test_personal_data_is_masked_except_for_the_member_and_their_community_admin(
+async def personal_data_reads(members: RunningService) -> list[dict[str, Any]]:
+    """The audit log's full reads from above, newest first, as the district reads it."""
+    response = await members.client.get("/audit", params={"action": "personal_data_read"})
+    assert response.status_code == 200, response.text
+    entries: list[dict[str, Any]] = response.json()["items"]
+    return entries
+
+
+async def test_personal_data_in_full_for_who_may_change_the_record_masked_for_readers(
     members: RunningService, tree: Tree
 ) -> None:
     client = members.client
@@ -102,20 +111,45 @@ async def test_personal_data_is_masked_except_for_the_member_and_their_community
         members, member_body(tree, "王五", home_organization_id=str(tree.other_branch))
     )
     district_admin = bearer(Grant(Role.district_admin, tree.district))
+    street_admin = bearer(Grant(Role.street_admin, tree.street))
     community_admin = bearer(Grant(Role.community_admin, tree.community))
     neighbour_admin = bearer(Grant(Role.community_admin, tree.other_community))
+    secretary = bearer(Grant(Role.branch_secretary, tree.branch))
     themself = bearer(Grant(Role.member), member_id=uuid.UUID(member["id"]))
 
-    seen = (await client.get(f"/members/{member['id']}", headers=district_admin)).json()
+    # Read-only roles: masked, in the record and in lists.
+    seen = (await client.get(f"/members/{member['id']}", headers=secretary)).json()
     assert seen["mobile"] == "138****1234"
     assert seen["id_number"] == "1101**********002X"
     assert seen["address"] == "幸福路…"
     assert seen["name"] == "李秀英" and seen["birth_date"] == "1949-12-31"
-    listed = (await client.get("/members", headers=district_admin)).json()["items"]
+    listed = (await client.get("/members", headers=secretary)).json()["items"]
     assert {m["mobile"] for m in listed if m["id"] == member["id"]} == {"138****1234"}
 
-    full = (await client.get(f"/members/{member['id']}", headers=community_admin)).json()
-    assert (full["mobile"], full["id_number"], full["address"]) == (MOBILE, ID_NUMBER, ADDRESS)
+    # Whoever may change the record: in full (the organization department keeps the
+    # full register), and a read through a district or street grant is audited.
+    for admin in (district_admin, street_admin, community_admin):
+        full = (await client.get(f"/members/{member['id']}", headers=admin)).json()
+        assert (full["mobile"], full["id_number"], full["address"]) == (MOBILE, ID_NUMBER, ADDRESS)
+    reads = await personal_data_reads(members)
+    assert len(reads) == 2  # the district's and the street's; the community keeps it
+    assert all(r["after"]["member_ids"] == [member["id"]] for r in reads)
+    assert all(
+        r["after"]["read"] == "member" and r["entity_type"] == "personal_data" for r in reads
+    )
+    assert ID_NUMBER not in str(reads) and MOBILE not in str(reads)
+    # The community sees who above it read its members' records.
+    seen_below = await client.get(
+        "/audit", params={"action": "personal_data_read"}, headers=community_admin
+    )
+    assert len(seen_below.json()["items"]) == 2
+    # A list: one entry for the request, naming the members read.
+    listed = (await client.get("/members", headers=street_admin)).json()["items"]
+    assert {m["mobile"] for m in listed if m["id"] == member["id"]} == {MOBILE}
+    latest = (await personal_data_reads(members))[0]
+    assert latest["after"]["read"] == "members"
+    assert set(latest["after"]["member_ids"]) == {member["id"], other["id"]}
+    assert len(await personal_data_reads(members)) == 3
     assert (await client.get(f"/members/{member['id']}", headers=neighbour_admin)).status_code == (
         404
     )
@@ -129,39 +163,33 @@ async def test_personal_data_is_masked_except_for_the_member_and_their_community
     assert (await client.get(f"/members/{other['id']}", headers=themself)).status_code == 404
     assert (await client.get("/members", headers=themself)).status_code == 403
     assert (await client.get("/me/member", headers=district_admin)).status_code == 404
+    assert len(await personal_data_reads(members)) == 3
 
-    # History is masked the same way.
+    # The district office checks what it entered: its own answer is in full, not audited
+    # as a read (the write's own entry names it and the record).
     change = {"version": member["version"], "mobile": "13912345678"}
-    patched = await client.patch(f"/members/{member['id']}", json=change, headers=community_admin)
+    patched = await client.patch(f"/members/{member['id']}", json=change, headers=district_admin)
     assert patched.status_code == 200, patched.text
-    history = (await client.get(f"/members/{member['id']}/history", headers=district_admin)).json()
+    assert patched.json()["mobile"] == "13912345678"
+    assert len(await personal_data_reads(members)) == 3
+    history = (await client.get(f"/members/{member['id']}/history", headers=district_admin)).json()[
+        "items"
+    ]
     assert [h["action"] for h in history] == ["registered", "updated"]
-    assert history[1]["before"]["mobile"] == "138****1234"
-    assert history[1]["after"]["mobile"] == "139****5678"
-    assert history[0]["after"]["id_number"] == "1101**********002X"
-    assert all(h["actor"].startswith("account:") for h in history)
-    history = (await client.get(f"/members/{member['id']}/history", headers=community_admin)).json()
     assert history[1]["after"]["mobile"] == "13912345678"
+    assert history[0]["after"]["id_number"] == ID_NUMBER
+    assert all(h["actor"].startswith("account:") for h in history)
+    assert (await personal_data_reads(members))[0]["after"]["read"] == "history"
     assert (
         await client.get(f"/members/{member['id']}/history", headers=themself)
     ).status_code == 403
 
     # A masked mobile can't be read back through the search, digit by digit.
     by_mobile = {"q": "1391234"}
-    assert ids(await client.get("/members", params=by_mobile, headers=district_admin)) == set()
-    assert ids(await client.get("/members", params=by_mobile, headers=community_admin)) == {
-        member["id"]
-    }
-    # Nor through a duplicate registration's answer.
-    duplicate = await client.post(
-        "/members",
-        json=member_body(tree, "李秀英", id_number=ID_NUMBER),
-        headers=district_admin,
-    )
-    assert duplicate.status_code == 409
-    data = duplicate.json()["error"]["data"]
-    assert data["id"] == member["id"] and data["id_number"] == "1101**********002X"
-    assert data["mobile"] == "139****5678"
+    assert ids(await client.get("/members", params=by_mobile, headers=secretary)) == set()
+    for admin in (district_admin, community_admin):
+        found = await client.get("/members", params=by_mobile, headers=admin)
+        assert ids(found) == {member["id"]}
 
 
 async def test_a_group_leader_reads_but_may_not_change(members: RunningService, tree: Tree) -> None:
@@ -215,7 +243,8 @@ async def test_a_unit_admin_sees_the_units_in_service_members(
     response = await client.post("/members", json=body, headers=unit_admin)
     assert response.status_code == 201, response.text
     in_service = response.json()
-    assert in_service["mobile"] == "138****1234"  # not the community's admin
+    # The unit may change the record (and holds it in its own HR system): in full.
+    assert in_service["mobile"] == MOBILE
     community_member = await register(members, member_body(tree, "李四"))
 
     assert ids(await client.get("/members", headers=unit_admin)) == {in_service["id"]}
@@ -251,7 +280,7 @@ async def test_a_unit_system_syncs_with_its_api_key_only_its_own_unit_within_a_l
     assert synced.status_code == 200, synced.text
     assert MOBILE not in synced.text and ID_NUMBER not in synced.text
     member_id = synced.json()["created"][0]["member_id"]
-    history = (await client.get(f"/members/{member_id}/history")).json()
+    history = (await client.get(f"/members/{member_id}/history")).json()["items"]
     assert history[0]["actor"] == f"api_key:{created.json()['id']}"
 
     other_unit = await create_org(client, "unit", "区卫健局党委", tree.district)
@@ -280,7 +309,7 @@ async def test_a_unit_system_syncs_with_its_api_key_only_its_own_unit_within_a_l
     assert response.status_code == 403
 
 
-async def test_the_roster_export_is_masked_except_for_the_communitys_admin(
+async def test_the_roster_export_is_in_full_for_writers_and_masked_for_readers(
     members: RunningService, tree: Tree
 ) -> None:
     client = members.client
@@ -301,14 +330,26 @@ async def test_the_roster_export_is_masked_except_for_the_communitys_admin(
 
     street_admin = bearer(Grant(Role.street_admin, tree.street))
     community_admin = bearer(Grant(Role.community_admin, tree.community))
-    assert await export(street_admin) == ["1101**********002X", "138****1234", "幸福路…"]
     assert await export(community_admin) == [ID_NUMBER, MOBILE, ADDRESS]
+    assert await personal_data_reads(members) == []
+    # Those who may change the records export them in full, so the file can be
+    # corrected and imported again; the street's export is audited, once, by scope.
+    assert await export(street_admin) == [ID_NUMBER, MOBILE, ADDRESS]
+    (read,) = await personal_data_reads(members)
+    assert read["after"] == {
+        "read": "roster_export",
+        "organization_id": str(tree.community),
+        "status": None,
+    }
 
-    # Out of sight: not found; a reader may not import.
+    # Out of sight: not found (a branch's secretary reads the branch, not the whole
+    # community; every role that sees a community may change its records); a reader may
+    # not import.
     neighbour = bearer(Grant(Role.community_admin, tree.other_community))
-    response = await client.get(f"/communities/{tree.community}/roster/export", headers=neighbour)
-    assert response.status_code == 404
     secretary = bearer(Grant(Role.branch_secretary, tree.branch))
+    for outsider in (neighbour, secretary):
+        path = f"/communities/{tree.community}/roster/export"
+        assert (await client.get(path, headers=outsider)).status_code == 404
     response = await client.post(
         f"/communities/{tree.community}/roster/import",
         files={"file": ("roster.csv", "姓名,所在党组织\n".encode(), "text/csv")},

@@ -74,8 +74,8 @@ async def test_a_community_admin_organizes_only_inside_their_community(
     # Reads show only their subtree; the rest of the tree does not exist for them.
     listed = await client.get("/organizations", headers=admin)
     assert listed.status_code == 200, listed.text
-    assert {o["community_id"] for o in listed.json()} == {str(tree.community)}
-    assert str(tree.street) not in {o["id"] for o in listed.json()}
+    assert {o["community_id"] for o in listed.json()["items"]} == {str(tree.community)}
+    assert str(tree.street) not in {o["id"] for o in listed.json()["items"]}
     for org in (tree.street, tree.other_community, tree.unit, other_district.community):
         assert (await client.get(f"/organizations/{org}", headers=admin)).status_code == 404
         children = await client.get(f"/organizations/{org}/children", headers=admin)
@@ -85,7 +85,7 @@ async def test_a_community_admin_organizes_only_inside_their_community(
     )
     assert by_root.status_code == 404
     own = await client.get(f"/organizations/{tree.community}/children", headers=admin)
-    assert {o["id"] for o in own.json()} == {str(tree.committee)}
+    assert {o["id"] for o in own.json()["items"]} == {str(tree.committee)}
 
     # A unit may co-build only with communities its creator can see.
     street_admin = as_(Role.street_admin, tree.street)

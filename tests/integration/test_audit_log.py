@@ -148,9 +148,9 @@ async def test_a_unit_admin_reads_its_in_service_members_and_api_keys(
     assert actions(seen, tree.unit) == ["created"]
     assert community_member["id"] not in entities(seen)
     assert str(tree.community) not in entities(seen)
-    # Not the community's admin: the resident's mobile is masked for the unit.
+    # The unit may change its in-service member's record: it reads it in full.
     registered = next(i for i in seen if i["entity_id"] == in_service["id"])
-    assert registered["after"]["mobile"] == "138****1234"
+    assert registered["after"]["mobile"] == MOBILE
     # The key's secret and its hash are nowhere; its prefix is, to tell keys apart.
     key = next(i for i in seen if i["entity_id"] == created["id"])
     assert key["after"]["prefix"] == created["prefix"]
@@ -354,7 +354,7 @@ async def test_filters_and_pagination(members: RunningService, tree: Tree) -> No
     assert by_member[0]["id"] in {i["id"] for i in naive}
 
 
-async def test_personal_data_is_masked_unless_the_caller_sees_it_in_full(
+async def test_personal_data_is_masked_unless_the_caller_may_change_the_record_now(
     members: RunningService, tree: Tree
 ) -> None:
     client = members.client
@@ -365,22 +365,47 @@ async def test_personal_data_is_masked_unless_the_caller_sees_it_in_full(
     ok(await client.patch(f"/members/{member['id']}", json={"version": 1, "mobile": "13912345678"}))
 
     async def entries(headers: dict[str, str]) -> list[dict[str, Any]]:
-        return await audit(members, headers, entity_id=member["id"])
+        return await audit(members, headers, entity_id=member["id"], entity_type="member")
 
-    for role, node in ((Role.district_admin, tree.district), (Role.street_admin, tree.street)):
-        updated, registered = await entries(bearer(Grant(role, node)))
-        assert updated["before"]["mobile"] == "138****1234"
-        assert updated["after"]["mobile"] == "139****5678"
+    community_admin = bearer(Grant(Role.community_admin, tree.community))
+    for headers in (bearer(Grant(Role.street_admin, tree.street)), community_admin):
+        updated, registered = await entries(headers)
+        assert (updated["before"]["mobile"], updated["after"]["mobile"]) == (MOBILE, "13912345678")
         assert updated["changed"] == ["mobile", "updated_at", "version"]
-        assert registered["after"]["id_number"] == "1101**********002X"
-        assert registered["after"]["address"] == "幸福路…"
-        assert registered["after"]["name"] == "李秀英"
-        assert MOBILE not in str(registered) and ID_NUMBER not in str(registered)
+        assert registered["after"]["id_number"] == ID_NUMBER
+        assert registered["after"]["address"] == ADDRESS
+    # The street's full read is itself audited: one entry naming the member.
+    (read,) = await audit(members, action="personal_data_read")
+    assert read["after"] == {"read": "audit_log", "count": 1, "member_ids": [member["id"]]}
 
-    updated, registered = await entries(bearer(Grant(Role.community_admin, tree.community)))
-    assert (updated["before"]["mobile"], updated["after"]["mobile"]) == (MOBILE, "13912345678")
-    assert registered["after"]["id_number"] == ID_NUMBER
-    assert registered["after"]["address"] == ADDRESS
+    # Transferred to the neighbouring community: the old community still reads the
+    # entries about its time, but may no longer change the record — masked.
+    sent = ok(
+        await client.post(
+            "/transfers",
+            json={
+                "member_id": member["id"],
+                "member_version": 2,
+                "to_organization_id": str(tree.other_branch),
+            },
+        ),
+        201,
+    )
+    ok(await client.post(f"/transfers/{sent['id']}/accept", json={"version": sent["version"]}))
+    transferred, updated, registered = await entries(community_admin)
+    assert transferred["action"] == "transferred"
+    assert updated["before"]["mobile"] == "138****1234"
+    assert updated["after"]["mobile"] == "139****5678"
+    assert updated["changed"] == ["mobile", "updated_at", "version"]
+    assert registered["after"]["id_number"] == "1101**********002X"
+    assert registered["after"]["address"] == "幸福路…"
+    assert registered["after"]["name"] == "李秀英"
+    assert MOBILE not in str(registered) and ID_NUMBER not in str(registered)
+    # The new community reads the transfer's entry, about a record it may now change.
+    (arrival,) = await entries(bearer(Grant(Role.community_admin, tree.other_community)))
+    assert arrival["action"] == "transferred"
+    assert arrival["after"]["mobile"] == "13912345678"
+    assert transferred["after"]["mobile"] == "139****5678"
 
 
 async def test_bad_query_input_answers_with_the_common_error_body(

@@ -76,11 +76,11 @@ async def test_merge_keeps_one_record_and_the_history_of_both(
     listed = (await client.get("/members", params={"organization_id": str(tree.community)})).json()
     assert [m["id"] for m in listed["items"]] == [survivor["id"]]
 
-    history = (await client.get(f"/members/{survivor['id']}/history")).json()
+    history = (await client.get(f"/members/{survivor['id']}/history")).json()["items"]
     assert history[-1]["action"] == "merged"
     assert history[-1]["after"]["merged_from_id"] == duplicate["id"]
     assert history[-1]["after"]["reason"] == "同一人重复登记"
-    old = (await client.get(f"/members/{duplicate['id']}/history")).json()
+    old = (await client.get(f"/members/{duplicate['id']}/history")).json()["items"]
     assert [h["action"] for h in old] == ["registered", "merged_into"]
 
     # The ID number now belongs to the survivor: registering it again is a duplicate.

@@ -79,7 +79,7 @@ async def test_onboarding_twice_changes_nothing_the_second_time(
     assert unit["co_building_community_ids"] == [report["community_id"]]
     assert unit["parent_id"] == report["street_id"]
     subtree = await client.get("/organizations", params={"root_id": report["community_id"]})
-    assert len(subtree.json()) == 15
+    assert len(subtree.json()["items"]) == 15
 
     conn = await db_conn(members.settings.database_url)
     before = await counts(conn)

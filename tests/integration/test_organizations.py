@@ -86,7 +86,7 @@ async def test_a_whole_tree_with_paths_and_scopes(
     assert t["community"]["settings"] == {"a": 1}
     assert (await client.get(f"/organizations/{group['id']}")).json() == group
 
-    subtree = (await client.get("/organizations", params={"root_id": c})).json()
+    subtree = (await client.get("/organizations", params={"root_id": c})).json()["items"]
     assert [o["name"] for o in subtree] == [
         "桃源社区",
         "桃源社区党委",
@@ -95,9 +95,10 @@ async def test_a_whole_tree_with_paths_and_scopes(
         "王家中心户",
         "第一党小组",
     ]
-    branches = (await client.get("/organizations", params={"root_id": d, "kind": "branch"})).json()
+    params = {"root_id": d, "kind": "branch"}
+    branches = (await client.get("/organizations", params=params)).json()["items"]
     assert {o["id"] for o in branches} == {t["branch1"]["id"], t["branch2"]["id"]}
-    children = (await client.get(f"/organizations/{s}/children")).json()
+    children = (await client.get(f"/organizations/{s}/children")).json()["items"]
     assert [o["name"] for o in children] == ["桃源社区", "第一中学党总支"]
     assert (await client.get(f"/organizations/{uuid.uuid4()}")).status_code == 404
 
@@ -193,7 +194,7 @@ async def test_move_rewrites_the_whole_subtree(
     untouched = (await client.get(f"/organizations/{t['community']['id']}")).json()
     assert untouched["version"] == 1
     old_subtree = await client.get("/organizations", params={"root_id": t["community"]["id"]})
-    assert [o["id"] for o in old_subtree.json()] == [t["community"]["id"]]
+    assert [o["id"] for o in old_subtree.json()["items"]] == [t["community"]["id"]]
 
     events = (await outbox_events(conn))[events_before:]
     assert [e["type"] for e in events] == ["organization.updated"] * 5
@@ -305,12 +306,13 @@ async def test_deactivate_waits_for_the_children(
     assert response.status_code == 200 and response.json()["status"] == "inactive"
     assert response.json()["version"] == 2
 
-    listed = (await client.get("/organizations", params={"root_id": t["committee"]["id"]})).json()
+    params = {"root_id": t["committee"]["id"]}
+    listed = (await client.get("/organizations", params=params)).json()["items"]
     assert branch1 not in {o["id"] for o in listed}
     everything = await client.get(
         "/organizations", params={"root_id": t["committee"]["id"], "include_inactive": True}
     )
-    assert {branch1, group} <= {o["id"] for o in everything.json()}
+    assert {branch1, group} <= {o["id"] for o in everything.json()["items"]}
     # Still readable, never deleted; no longer editable; its name is free again.
     assert (await client.get(f"/organizations/{branch1}")).status_code == 200
     again = await client.patch(f"/organizations/{branch1}", json={"version": 2, "name": "x"})

@@ -147,7 +147,7 @@ async def test_update_history_and_stale_version(
     stale = await client.patch(f"/members/{member['id']}", json={"version": 1, "post": "组长"})
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "stale_version"
-    history = (await client.get(f"/members/{member['id']}/history")).json()
+    history = (await client.get(f"/members/{member['id']}/history")).json()["items"]
     assert [h["action"] for h in history] == ["registered", "updated"]
     assert history[1]["before"]["post"] is None and history[1]["after"]["post"] == "楼长"
 
@@ -174,7 +174,7 @@ async def test_move_within_community_and_refusal_across(
         json={"version": 2, "home_organization_id": str(tree.other_branch)},
     )
     assert across.status_code == 422 and fields_of(across) == {"home_organization_id"}
-    history = (await client.get(f"/members/{member['id']}/history")).json()
+    history = (await client.get(f"/members/{member['id']}/history")).json()["items"]
     assert [h["action"] for h in history] == ["registered", "moved"]
 
     async def followed() -> bool:

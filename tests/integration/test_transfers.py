@@ -123,7 +123,7 @@ async def test_acceptance_moves_the_member_and_the_projection_follows(
     assert moved["community_id"] == str(tree.other_community)
     assert moved["branch_id"] == str(tree.other_branch)
     assert moved["version"] == member["version"] + 1
-    history = (await client.get(f"/members/{member['id']}/history")).json()
+    history = (await client.get(f"/members/{member['id']}/history")).json()["items"]
     assert [h["action"] for h in history] == ["registered", "transferred"]
     assert history[-1]["before"]["community_id"] == str(tree.community)
     assert history[-1]["after"]["community_id"] == str(tree.other_community)

@@ -106,7 +106,7 @@ async def test_update_and_full_mode_deactivation_reach_the_projection(
     assert gone == created[2]["member_id"]
     client = platform["members"].client
     assert (await client.get(f"/members/{gone}")).json()["status"] == "transferred_out"
-    history = (await client.get(f"/members/{created[0]['member_id']}/history")).json()
+    history = (await client.get(f"/members/{created[0]['member_id']}/history")).json()["items"]
     assert [h["action"] for h in history] == ["registered", "updated"]
 
     async def followed() -> bool:

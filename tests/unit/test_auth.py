@@ -18,6 +18,7 @@ from shared.auth.tokens import InvalidToken, TokenSigner, TokenVerifier
 from shared.log import redact
 
 NODE = uuid.uuid4()
+KEY_ACTIONS = frozenset({Action.sync, Action.read})  # a unit system's API key
 
 
 def signer(key: str = DEV_PRIVATE_KEY, ttl: timedelta = timedelta(minutes=15)) -> TokenSigner:
@@ -89,15 +90,55 @@ def test_what_each_role_may_do() -> None:
     assert key.nodes_for(Action.write) == []
 
 
-def test_personal_data_in_full_only_for_the_member_and_the_community_admin() -> None:
-    member, community = uuid.uuid4(), uuid.uuid4()
-    admin = Principal("account", uuid.uuid4(), "x", (Grant(Role.community_admin, community),))
-    district = Principal("account", uuid.uuid4(), "x", (Grant(Role.district_admin, NODE),))
-    itself = Principal("account", uuid.uuid4(), "x", (), member_id=member)
-    assert admin.sees_personal_data(member, community)
-    assert itself.sees_personal_data(member, community)
-    assert not district.sees_personal_data(member, community)
-    assert not admin.sees_personal_data(member, uuid.uuid4())
+def account(*grants: Grant, member_id: uuid.UUID | None = None) -> Principal:
+    return Principal("account", uuid.uuid4(), "x", grants, member_id=member_id)
+
+
+def test_personal_data_in_full_for_the_member_and_whoever_may_change_the_record() -> None:
+    """``places``: the member's home organization and community with their ancestors."""
+    district, street, community, branch, unit = (uuid.uuid4() for _ in range(5))
+    member = uuid.uuid4()
+    community_member = {branch, community, street, district}
+    in_service = {unit, district, community, street}  # a unit's, living in the community
+    writers = {
+        "district": account(Grant(Role.district_admin, district)),
+        "street": account(Grant(Role.street_admin, street)),
+        "community": account(Grant(Role.community_admin, community)),
+    }
+    for who, principal in writers.items():
+        assert principal.sees_personal_data(member, community_member), who
+        assert principal.sees_personal_data(member, in_service), who
+    unit_admin = account(Grant(Role.unit_admin, unit))
+    assert unit_admin.sees_personal_data(member, in_service)
+    assert not unit_admin.sees_personal_data(member, community_member)
+    itself = account(Grant(Role.member), member_id=member)
+    assert itself.sees_personal_data(member, set())
+    assert not itself.sees_personal_data(uuid.uuid4(), community_member)
+    # Read-only roles, a unit system's key and admins elsewhere: masked.
+    secretary = account(Grant(Role.branch_secretary, branch))
+    assert not secretary.sees_personal_data(member, community_member)
+    key = Principal("api_key", uuid.uuid4(), "k", (Grant(Role.unit_admin, unit),), only=KEY_ACTIONS)
+    assert not key.sees_personal_data(member, in_service)
+    elsewhere = account(Grant(Role.community_admin, uuid.uuid4()))
+    assert not elsewhere.sees_personal_data(member, community_member)
+
+
+def test_full_reads_through_a_district_or_street_grant_are_the_audited_ones() -> None:
+    district, street, community, branch, unit = (uuid.uuid4() for _ in range(5))
+    member = uuid.uuid4()
+    places = {branch, community, street, district, unit}
+    assert account(Grant(Role.district_admin, district)).reads_personal_data_from_above(
+        member, places
+    )
+    assert account(Grant(Role.street_admin, street)).reads_personal_data_from_above(member, places)
+    for local in (
+        account(Grant(Role.community_admin, community)),
+        account(Grant(Role.unit_admin, unit)),
+        account(Grant(Role.district_admin, district), Grant(Role.community_admin, community)),
+        account(Grant(Role.district_admin, district), member_id=member),
+        account(Grant(Role.branch_secretary, branch)),  # masked: nothing read in full
+    ):
+        assert not local.reads_personal_data_from_above(member, places), local.grants
 
 
 def test_masks() -> None:

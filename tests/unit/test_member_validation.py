@@ -39,9 +39,92 @@ def test_bad_id_numbers_are_refused_with_a_reason(value: str, message: str) -> N
         normalize_id_number(value)
 
 
+# Real numbers from the district trial, refused by stdnum's birth-year rule.
+TRIAL_IDS = ("652901195803091235", "650102195205171236", "440305196010021233")
+
+
+@pytest.mark.parametrize("value", TRIAL_IDS)
+def test_numbers_issued_in_areas_newer_than_their_holder_are_accepted(value: str) -> None:
+    assert normalize_id_number(value) == value
+    assert validated_id_number(value) == value
+    assert not ric.is_valid(value)  # what stdnum alone says, and why the wrapper exists
+
+
+@pytest.mark.parametrize(
+    ("area", "created"),
+    [
+        ("652901", 1983),  # 阿克苏市
+        ("650102", 1983),  # 乌鲁木齐天山区
+        ("440305", 1983),  # 深圳南头区办事处, 南山区 from 1990
+        ("110111", 1986),  # 北京房山区
+        ("131002", 1988),  # 廊坊安次区
+        ("130481", 1989),  # 武安市
+    ],
+)
+def test_people_born_before_their_area_code_existed_are_accepted(area: str, created: int) -> None:
+    """Born in the 1930s to the 1970s, numbered (from 1984 on) in an area created in the
+    1980s: the area code is where the number was issued, not where they were born."""
+    for year in (1932, 1945, 1958, 1966, 1979):
+        assert year < created
+        value = _with_check_digit(f"{area}{year}0615031")
+        assert normalize_id_number(value) == value
+
+
+@pytest.mark.parametrize(
+    "area",
+    [
+        "110199",  # 北京 has no such county, in any year
+        "119999",
+        "990101",  # no province 99
+        "000000",
+    ],
+)
+def test_area_codes_that_never_existed_are_refused(area: str) -> None:
+    value = _with_check_digit(f"{area}19580309123")
+    with pytest.raises(ValueError, match="地区码"):
+        normalize_id_number(value)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "110105 19491231 002X",
+        "110105-19491231-002x",
+        "1101 0519 4912 3100 2X",
+        "110105\u300019491231\u2014002X",  # ideographic space, em dash
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width, as a Chinese input method types it
+        " 110105 19491231 002X ",
+    ],
+)
+def test_separators_are_removed_before_the_length_check(typed: str) -> None:
+    assert normalize_id_number(typed) == VALID_ID
+
+
+def test_an_id_number_with_other_characters_is_refused() -> None:
+    with pytest.raises(ValueError, match="格式"):
+        normalize_id_number("110105/19491231/002X")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 13812345678",
+        "+86 138 1234 5678",
+        "+86-138-1234-5678",
+        "+8613812345678",
+        "0086 138 1234 5678",
+        "(+86) 138-1234-5678",
+        "１３８１２３４５６７８",
+        "1٣٨١٢٣٤٥٦٧٨",  # other scripts' digits: stored as ASCII digits, never as typed
+    ],
+)
+def test_mobile_numbers_typed_with_separators_or_country_code(typed: str) -> None:
+    assert normalize_mobile(typed) == "13812345678"
+
+
 def test_mobile_numbers() -> None:
-    assert normalize_mobile("138 1234 5678") == "13812345678"
-    assert normalize_mobile("+86 13812345678") == "13812345678"
     for bad in ("12345678901", "1381234567", "abc"):
         with pytest.raises(ValueError):
             normalize_mobile(bad)

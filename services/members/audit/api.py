@@ -1,9 +1,10 @@
 """``/audit``: the audit log, read by admins within their reach (``search``).
 
 Entries about a member show mobile, ID number and address as the member's own record
-does for the caller (``registry.present``): in full only to the admins of the member's
-current community. Other entries are masked for everyone: no member context to grant
-them. Credentials never appear (``service.without_secrets``)."""
+does for the caller (``registry.present``): in full only to those who may change it
+now, and a full read through a district or street grant is audited. Other entries are
+masked for everyone: no member context to grant them. Credentials never appear
+(``service.without_secrets``)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from services.members.audit.schemas import AuditEntryOut, AuditPage, EntityType,
 from services.members.audit.search import AuditQuery, audit_visible, moment, search_entries
 from services.members.audit.service import changed_fields, without_secrets
 from services.members.models import Member
-from services.members.registry.present import mask_fields, masked_snapshot
+from services.members.registry import present
 from shared.auth.deps import require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.errors import invalid
 from shared.runtime import SessionDep
+from shared.web import CorrelationIdDep
 
 router = APIRouter(tags=["审计日志"])
 
@@ -33,30 +35,26 @@ AuditorDep = Annotated[Principal, Depends(require(Action.audit))]
 MOMENT = "日期（YYYY-MM-DD，按北京时间整天计）或时间（ISO 8601，不带时区按北京时间）"
 
 
-async def _communities(
-    session: AsyncSession, entries: list[AuditEntry]
-) -> dict[uuid.UUID, uuid.UUID | None]:
-    """The current residential community of each member the entries are about."""
+async def _viewer(
+    session: AsyncSession, principal: Principal, entries: list[AuditEntry]
+) -> present.Viewer:
+    """The caller's view of the members the entries are about, where they are now."""
     ids = {e.entity_id for e in entries if e.entity_type == EntityType.member}
-    if not ids:
-        return {}
-    rows = await session.execute(select(Member.id, Member.community_id).where(Member.id.in_(ids)))
-    return dict(rows.all())
+    query = select(Member.id, Member.home_organization_id, Member.community_id)
+    rows = (await session.execute(query.where(Member.id.in_(ids)))).all() if ids else []
+    return await present.viewer(session, principal, [(m, h, c) for m, h, c in rows])
 
 
-def _out(
-    entry: AuditEntry, principal: Principal, communities: dict[uuid.UUID, uuid.UUID | None]
-) -> AuditEntryOut:
+def _out(entry: AuditEntry, seen: present.Viewer) -> AuditEntryOut:
     before, after = without_secrets(entry.before), without_secrets(entry.after)
     # Changed fields from the values as written: a masked change may look like none.
     changed = changed_fields(before, after)
     if entry.entity_type == EntityType.member:
-        community = communities.get(entry.entity_id)
-        before = masked_snapshot(before, principal, entry.entity_id, community)
-        after = masked_snapshot(after, principal, entry.entity_id, community)
+        before = seen.masked(entry.entity_id, before)
+        after = seen.masked(entry.entity_id, after)
     else:
-        before = mask_fields(before) if before is not None else None
-        after = mask_fields(after) if after is not None else None
+        before = present.mask_fields(before) if before is not None else None
+        after = present.mask_fields(after) if after is not None else None
     return AuditEntryOut(
         id=entry.id,
         at=entry.at,
@@ -75,6 +73,7 @@ def _out(
 async def list_audit_entries(
     principal: AuditorDep,
     session: SessionDep,
+    correlation_id: CorrelationIdDep,
     organization_id: uuid.UUID | None = Query(None, description="组织（含全部下级）"),
     entity_type: EntityType | None = Query(None, description="对象类型"),
     entity_id: uuid.UUID | None = Query(None, description="对象编号"),
@@ -102,6 +101,10 @@ async def list_audit_entries(
         limit=limit,
     )
     entries, next_cursor = await search_entries(session, query, audit_visible(principal))
-    communities = await _communities(session, entries)
-    items = [_out(e, principal, communities) for e in entries]
+    seen = await _viewer(session, principal, entries)
+    items = [_out(e, seen) for e in entries]
+    members = [e.entity_id for e in entries if e.entity_type == EntityType.member]
+    await present.record_reads(
+        session, seen, members, read="audit_log", correlation_id=correlation_id
+    )
     return AuditPage(items=items, next_cursor=next_cursor)

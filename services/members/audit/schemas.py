@@ -20,6 +20,7 @@ class EntityType(StrEnum):
     account = "account"  # 账号
     grant = "grant"  # 角色授权
     api_key = "api_key"  # 单位系统 API 密钥
+    personal_data = "personal_data"  # 区、街道管理员查看党员个人信息（完整）
 
 
 def _printable(value: str) -> str:

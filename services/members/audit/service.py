@@ -75,12 +75,16 @@ async def record(
 
 
 async def history(
-    session: AsyncSession, entity_type: str, entity_id: uuid.UUID, limit: int = 200
+    session: AsyncSession,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    limit: int = 200,
+    after: int | None = None,
 ) -> list[AuditEntry]:
-    query = (
-        select(AuditEntry)
-        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
-        .order_by(AuditEntry.id)
-        .limit(limit)
+    """Oldest first; ``after``: the id of the last entry already read (paging)."""
+    query = select(AuditEntry).where(
+        AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id
     )
-    return list((await session.scalars(query)).all())
+    if after is not None:
+        query = query.where(AuditEntry.id > after)
+    return list((await session.scalars(query.order_by(AuditEntry.id).limit(limit))).all())

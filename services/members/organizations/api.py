@@ -25,9 +25,11 @@ from services.members.organizations.schemas import (
     OrganizationDeactivate,
     OrganizationMove,
     OrganizationOut,
+    OrganizationPage,
     OrganizationUpdate,
 )
 from services.members.organizations.tree import OrgKind
+from services.members.paging import CURSOR, LIMIT, decode_cursor, page_of
 from shared.auth.deps import forbidden, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
@@ -115,7 +117,7 @@ async def create_organization(
     return OrganizationOut.model_validate(org)
 
 
-@router.get("", response_model=list[OrganizationOut], summary="列出组织树（某组织及其全部下级）")
+@router.get("", response_model=OrganizationPage, summary="列出组织树（某组织及其全部下级）")
 async def list_organizations(
     principal: ReaderDep,
     session: SessionDep,
@@ -124,8 +126,11 @@ async def list_organizations(
     ),
     kind: OrgKind | None = Query(None, description="只列出这一类型"),
     include_inactive: bool = Query(False, description="是否包括已停用的组织"),
-    limit: int = Query(1000, ge=1, le=10000),
-) -> list[OrganizationOut]:
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> OrganizationPage:
+    """By depth, then name: a page at a time, like every list (``paging``)."""
+    after = decode_cursor(cursor, (int, str, uuid.UUID)) if cursor else None
     if root_id is not None:
         await organization_for(session, principal, Action.read, root_id)
     orgs = await service.list_subtree(
@@ -133,10 +138,14 @@ async def list_organizations(
         root_id,
         kind=kind,
         include_inactive=include_inactive,
-        limit=limit,
+        limit=limit + 1,
         where=organizations_visible(principal, Action.read),
+        after=after,
     )
-    return [OrganizationOut.model_validate(o) for o in orgs]
+    items, next_cursor = page_of(orgs, limit, lambda o: (len(o.ancestor_ids), o.name, o.id))
+    return OrganizationPage(
+        items=[OrganizationOut.model_validate(o) for o in items], next_cursor=next_cursor
+    )
 
 
 @router.get("/{org_id}", response_model=OrganizationOut, summary="查看组织")
@@ -148,17 +157,25 @@ async def get_organization(
     )
 
 
-@router.get("/{org_id}/children", response_model=list[OrganizationOut], summary="直接下级组织")
+@router.get("/{org_id}/children", response_model=OrganizationPage, summary="直接下级组织")
 async def list_children(
     org_id: uuid.UUID,
     principal: ReaderDep,
     session: SessionDep,
     include_inactive: bool = Query(False, description="是否包括已停用的组织"),
-) -> list[OrganizationOut]:
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> OrganizationPage:
+    after = decode_cursor(cursor, (str, uuid.UUID)) if cursor else None
     # The children of a node in reach are in reach too (a grant covers its subtree).
     await organization_for(session, principal, Action.read, org_id)
-    orgs = await service.list_children(session, org_id, include_inactive=include_inactive)
-    return [OrganizationOut.model_validate(o) for o in orgs]
+    orgs = await service.list_children(
+        session, org_id, include_inactive=include_inactive, limit=limit + 1, after=after
+    )
+    items, next_cursor = page_of(orgs, limit, lambda o: (o.name, o.id))
+    return OrganizationPage(
+        items=[OrganizationOut.model_validate(o) for o in items], next_cursor=next_cursor
+    )
 
 
 @router.patch(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
@@ -98,10 +98,15 @@ class OrganizationRepository:
         limit: int | None = None,
         lock: bool = False,
         where: ColumnElement[bool] | None = None,
+        after: tuple[int, str, uuid.UUID] | None = None,
     ) -> Sequence[Organization]:
         """The subtree under ``root_id`` (root included; everything when None), by depth
-        then name; ``where`` narrows it further (e.g. to the caller's reach)."""
+        then name (then id); ``where`` narrows it further (e.g. to the caller's reach);
+        ``after``: the (depth, name, id) the previous page ended with."""
+        depth = func.cardinality(Organization.ancestor_ids)
         query = select(Organization)
+        if after is not None:
+            query = query.where(tuple_(depth, Organization.name, Organization.id) > after)
         if where is not None:
             query = query.where(where)
         if root_id is not None:
@@ -110,9 +115,7 @@ class OrganizationRepository:
             query = query.where(Organization.kind == kind)
         if not include_inactive:
             query = query.where(Organization.status == ACTIVE)
-        query = query.order_by(
-            func.cardinality(Organization.ancestor_ids), Organization.name, Organization.id
-        )
+        query = query.order_by(depth, Organization.name, Organization.id)
         if limit is not None:
             query = query.limit(limit)
         if lock:
@@ -120,12 +123,23 @@ class OrganizationRepository:
         return (await self.session.scalars(query)).all()
 
     async def children(
-        self, parent_id: uuid.UUID, *, include_inactive: bool = False
+        self,
+        parent_id: uuid.UUID,
+        *,
+        include_inactive: bool = False,
+        limit: int | None = None,
+        after: tuple[str, uuid.UUID] | None = None,
     ) -> Sequence[Organization]:
+        """By name (then id); ``after``: the (name, id) the previous page ended with."""
         query = select(Organization).where(Organization.parent_id == parent_id)
         if not include_inactive:
             query = query.where(Organization.status == ACTIVE)
-        return (await self.session.scalars(query.order_by(Organization.name))).all()
+        if after is not None:
+            query = query.where(tuple_(Organization.name, Organization.id) > after)
+        query = query.order_by(Organization.name, Organization.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return (await self.session.scalars(query)).all()
 
     async def active_children_count(self, parent_id: uuid.UUID) -> int:
         query = select(func.count()).where(

@@ -82,3 +82,8 @@ class OrganizationOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class OrganizationPage(BaseModel):
+    items: list[OrganizationOut]
+    next_cursor: str | None = Field(None, description="下一页的游标；为空表示没有更多")

@@ -54,20 +54,29 @@ async def list_subtree(
     include_inactive: bool = False,
     limit: int | None = None,
     where: ColumnElement[bool] | None = None,
+    after: tuple[int, str, uuid.UUID] | None = None,
 ) -> Sequence[Organization]:
-    """``where`` narrows the listing (the API passes the caller's reach)."""
+    """``where`` narrows the listing (the API passes the caller's reach); ``after``
+    pages it (``OrganizationRepository.subtree``)."""
     if root_id is not None:
         await get_organization(session, root_id)
     return await OrganizationRepository(session).subtree(
-        root_id, kind=kind, include_inactive=include_inactive, limit=limit, where=where
+        root_id, kind=kind, include_inactive=include_inactive, limit=limit, where=where, after=after
     )
 
 
 async def list_children(
-    session: AsyncSession, org_id: uuid.UUID, *, include_inactive: bool = False
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    include_inactive: bool = False,
+    limit: int | None = None,
+    after: tuple[str, uuid.UUID] | None = None,
 ) -> Sequence[Organization]:
     await get_organization(session, org_id)
-    return await OrganizationRepository(session).children(org_id, include_inactive=include_inactive)
+    return await OrganizationRepository(session).children(
+        org_id, include_inactive=include_inactive, limit=limit, after=after
+    )
 
 
 async def find_by_id(session: AsyncSession, org_id: uuid.UUID | None) -> Organization | None:

@@ -1,29 +1,31 @@
 """``/members``: the member registry, scoped to the caller's grants.
 
 Every query is limited to the members the caller may see; an id outside them answers
-404. Mobile, ID number and address come back in full only to the member and the admins
-of the member's own community (``present.member_out``)."""
+404. Mobile, ID number and address come back in full only to the member and to those who
+may change the record; a full read through a district or street grant is audited
+(``present``). A write's own answer records no read: its audit entry already names the
+actor and the record as written."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi import status as http_status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.access import member_for, members_visible, organization_for
 from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
-from services.members.registry import merge, service
-from services.members.registry.present import masked_snapshot, member_out
+from services.members.paging import CURSOR, LIMIT, decode_cursor, page_of
+from services.members.registry import merge, present, service
 from services.members.registry.schemas import (
     Category,
     HistoryEntryOut,
+    HistoryPage,
     MemberCreate,
     MemberDeactivate,
     MemberMerge,
@@ -41,7 +43,7 @@ from services.members.registry.search import (
 from shared.auth.deps import PrincipalDep, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
-from shared.errors import AppError, NotFound
+from shared.errors import NotFound
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
@@ -59,26 +61,17 @@ def context(
     runtime: RuntimeDep, principal: Principal, correlation_id: str | None
 ) -> service.Context:
     return service.Context(
-        topic=runtime.own_topic, actor=principal.actor, correlation_id=correlation_id
+        topic=runtime.own_topic,
+        actor=principal.actor,
+        correlation_id=correlation_id,
+        principal=principal,
     )
 
 
-@contextmanager
-def masked_duplicates(principal: Principal) -> Iterator[None]:
-    """A duplicate registration answers 409 with the existing record, which may lie
-    outside the caller's sight: its personal data is masked like any record's."""
-    try:
-        yield
-    except AppError as exc:
-        if exc.code == "duplicate_member" and exc.data and exc.data.get("id"):
-            community_id = exc.data.get("community_id")
-            exc.data = masked_snapshot(
-                exc.data,
-                principal,
-                uuid.UUID(str(exc.data["id"])),
-                uuid.UUID(str(community_id)) if community_id else None,
-            )
-        raise
+async def member_out(session: AsyncSession, principal: Principal, member: Member) -> MemberOut:
+    """One record as the caller may see it, for the answer to their own write."""
+    _, (out,) = await present.present(session, principal, [member])
+    return out
 
 
 async def _residential_community(
@@ -116,11 +109,10 @@ async def register_member(
     home = await organization_for(session, principal, Action.write, body.home_organization_id)
     if body.community_id is not None:
         await _residential_community(session, principal, home, body.community_id)
-    with masked_duplicates(principal):
-        member = await service.register_member(
-            session, body, context(runtime, principal, correlation_id)
-        )
-    return member_out(member, principal)
+    member = await service.register_member(
+        session, body, context(runtime, principal, correlation_id)
+    )
+    return await member_out(session, principal, member)
 
 
 @router.get(
@@ -131,6 +123,7 @@ async def register_member(
 async def list_members(
     principal: ReaderDep,
     session: SessionDep,
+    correlation_id: CorrelationIdDep,
     organization_id: uuid.UUID | None = Query(None, description="组织（含全部下级）"),
     category: Category | None = Query(None, description="党员类别"),
     status: MemberStatus | None = Query(None, description="状态；不填则不含已合并记录"),
@@ -164,7 +157,11 @@ async def list_members(
         scope=members_visible(principal, Action.read),
         mobile_scope=mobile_searchable(principal),
     )
-    return MemberPage(items=[member_out(m, principal) for m in members], next_cursor=next_cursor)
+    seen, items = await present.present(session, principal, members)
+    await present.record_reads(
+        session, seen, [m.id for m in members], read="members", correlation_id=correlation_id
+    )
+    return MemberPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/me/member", response_model=MemberOut, summary="本人的党员信息")
@@ -174,15 +171,22 @@ async def my_member(principal: PrincipalDep, session: SessionDep) -> MemberOut:
     member = await session.get(Member, principal.member_id)
     if member is None:
         raise NotFound("当前账号没有关联党员记录")
-    return member_out(member, principal)
+    return await member_out(session, principal, member)
 
 
 @router.get("/members/{member_id}", response_model=MemberOut, summary="查看党员")
 async def get_member(
-    member_id: uuid.UUID, principal: PrincipalDep, session: SessionDep
+    member_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
 ) -> MemberOut:
     member = await member_for(session, principal, Action.read, member_id)
-    return member_out(member, principal)
+    seen, (out,) = await present.present(session, principal, [member])
+    await present.record_reads(
+        session, seen, [member.id], read="member", correlation_id=correlation_id
+    )
+    return out
 
 
 @router.patch("/members/{member_id}", response_model=MemberOut, summary="修改党员信息")
@@ -201,11 +205,10 @@ async def update_member(
     ):
         # A move within the community: the new home must be the caller's to write too.
         await organization_for(session, principal, Action.write, body.home_organization_id)
-    with masked_duplicates(principal):
-        member = await service.update_member(
-            session, member_id, body, context(runtime, principal, correlation_id)
-        )
-    return member_out(member, principal)
+    member = await service.update_member(
+        session, member_id, body, context(runtime, principal, correlation_id)
+    )
+    return await member_out(session, principal, member)
 
 
 @router.post(
@@ -225,7 +228,7 @@ async def deactivate_member(
     member = await service.deactivate_member(
         session, member_id, body, context(runtime, principal, correlation_id)
     )
-    return member_out(member, principal)
+    return await member_out(session, principal, member)
 
 
 @router.post(
@@ -251,30 +254,33 @@ async def merge_members(
     member = await merge.merge_members(
         session, member_id, body, context(runtime, principal, correlation_id)
     )
-    return member_out(member, principal)
+    return await member_out(session, principal, member)
 
 
 @router.get(
     "/members/{member_id}/history",
-    response_model=list[HistoryEntryOut],
-    summary="党员信息变更记录",
+    response_model=HistoryPage,
+    summary="党员信息变更记录（从早到晚）",
 )
 async def member_history(
-    member_id: uuid.UUID, principal: AuditorDep, session: SessionDep
-) -> list[HistoryEntryOut]:
+    member_id: uuid.UUID,
+    principal: AuditorDep,
+    session: SessionDep,
+    correlation_id: CorrelationIdDep,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> HistoryPage:
+    (last,) = decode_cursor(cursor, (int,)) if cursor else (None,)
     member = await member_for(session, principal, Action.audit, member_id)
-    entries = await audit.history(session, "member", member_id)
-    out = []
+    found = await audit.history(session, "member", member_id, limit=limit + 1, after=last)
+    entries, next_cursor = page_of(found, limit, lambda e: (e.id,))
+    seen = await present.viewer(session, principal, [present.placed(member)])
+    items = []
     for entry in entries:
         item = HistoryEntryOut.model_validate(entry)
-        out.append(
-            item.model_copy(
-                update={
-                    "before": masked_snapshot(
-                        item.before, principal, member.id, member.community_id
-                    ),
-                    "after": masked_snapshot(item.after, principal, member.id, member.community_id),
-                }
-            )
-        )
-    return out
+        before, after = seen.masked(member.id, item.before), seen.masked(member.id, item.after)
+        items.append(item.model_copy(update={"before": before, "after": after}))
+    await present.record_reads(
+        session, seen, [member.id], read="history", correlation_id=correlation_id
+    )
+    return HistoryPage(items=items, next_cursor=next_cursor)

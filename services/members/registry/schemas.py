@@ -163,6 +163,11 @@ class HistoryEntryOut(BaseModel):
     after: dict[str, object] | None
 
 
+class HistoryPage(BaseModel):
+    items: list[HistoryEntryOut]
+    next_cursor: str | None = Field(None, description="下一页的游标；为空表示没有更多")
+
+
 class MemberPage(BaseModel):
     items: list[MemberOut]
     next_cursor: str | None = Field(None, description="下一页的游标；为空表示没有更多")

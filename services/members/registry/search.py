@@ -19,7 +19,6 @@ from sqlalchemy import (
     Select,
     and_,
     any_,
-    false,
     func,
     literal,
     or_,
@@ -28,10 +27,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.members.access import members_visible
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from shared.auth.principal import Principal
-from shared.auth.roles import Role
+from shared.auth.roles import Action
 from shared.db import uuid_array
 from shared.errors import invalid
 
@@ -91,16 +91,13 @@ def in_subtree(root: uuid.UUID) -> ColumnElement[bool]:
 
 
 def mobile_searchable(principal: Principal) -> ColumnElement[bool]:
-    """Members whose mobile the caller sees in full (the member, their community's
-    admins): only these match a mobile number, so a masked mobile can't be read back
-    digit by digit through the search."""
-    communities = [g.node_id for g in principal.grants if g.role == Role.community_admin]
-    conditions: list[ColumnElement[bool]] = []
-    if communities:
-        conditions.append(Member.community_id.in_(communities))
+    """Members whose mobile the caller sees in full (``Principal.sees_personal_data``:
+    the member, and those who may change the record): only these match a mobile number,
+    so a masked mobile can't be read back digit by digit through the search."""
+    conditions = [members_visible(principal, Action.write)]
     if principal.member_id is not None:
         conditions.append(Member.id == principal.member_id)
-    return or_(*conditions) if conditions else false()
+    return or_(*conditions)
 
 
 def _filters(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.audit import service as audit
 from services.members.models import Member
+from services.members.registry import duplicates
 from services.members.registry.events import publish
 from services.members.registry.home import place
 from services.members.registry.repository import MemberRepository
@@ -23,6 +24,7 @@ from services.members.registry.schemas import (
 )
 from services.members.registry.validation import birth_date_from_id, gender_from_id
 from services.members.reportin.service import end_active_report_in
+from shared.auth.principal import Principal
 from shared.contracts.members import (
     MEMBER_DEACTIVATED,
     MEMBER_MOVED,
@@ -34,11 +36,14 @@ from shared.errors import AppError, NotFound, invalid, stale_version
 
 @dataclass(frozen=True)
 class Context:
-    """Who is acting and where events go; passed down from the entrypoint."""
+    """Who is acting and where events go; passed down from the entrypoint.
+    ``principal``: the caller, for what answers may show them (``duplicates``); None for
+    the operators' tools, which are then told no more than an outsider."""
 
     topic: str
     actor: str | None = None
     correlation_id: str | None = None
+    principal: Principal | None = None
 
 
 def snapshot(member: Member) -> dict[str, Any]:
@@ -83,9 +88,9 @@ def _age(born: date, on: date) -> int:
 
 
 async def _refuse_duplicate(
-    repo: MemberRepository, values: dict[str, Any], exclude: uuid.UUID | None = None
+    session: AsyncSession, values: dict[str, Any], ctx: Context, exclude: uuid.UUID | None = None
 ) -> None:
-    found = await repo.find_duplicate(
+    found = await MemberRepository(session).find_duplicate(
         district_id=values.get("district_id"),
         id_number=values.get("id_number"),
         name=values["name"],
@@ -93,13 +98,7 @@ async def _refuse_duplicate(
         exclude=exclude,
     )
     if found is not None:
-        existing, rule = found
-        message = (
-            "本区已有相同身份证号的党员记录"
-            if rule == "id_number"
-            else "已有同名且手机号相同的党员记录"
-        )
-        raise AppError(409, "duplicate_member", message + "，请勿重复登记", data=snapshot(existing))
+        raise await duplicates.refusal(session, ctx.principal, *found)
 
 
 def _fields(data: MemberFields) -> dict[str, Any]:
@@ -122,9 +121,10 @@ async def registration_values(session: AsyncSession, data: MemberCreate) -> dict
 
 async def register_member(session: AsyncSession, data: MemberCreate, ctx: Context) -> Member:
     values = await registration_values(session, data)
-    repo = MemberRepository(session)
-    await _refuse_duplicate(repo, values)
-    member = await repo.add(Member(id=uuid.uuid4(), status="active", version=1, **values))
+    await _refuse_duplicate(session, values, ctx)
+    member = await MemberRepository(session).add(
+        Member(id=uuid.uuid4(), status="active", version=1, **values)
+    )
     await audit.record(
         session,
         entity_type="member",
@@ -186,7 +186,7 @@ async def update_member(
         if merged.get(key) != getattr(member, key):
             values[key] = merged[key]
     if {"id_number", "mobile", "name"} & values.keys():
-        await _refuse_duplicate(MemberRepository(session), merged, exclude=member.id)
+        await _refuse_duplicate(session, merged, ctx, exclude=member.id)
     changed = sorted(k for k, v in values.items() if getattr(member, k) != v)
     if not changed:
         return member

@@ -26,6 +26,7 @@ from services.members.access import member_for, organization_for, organizations_
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
+from services.members.paging import CURSOR, LIMIT
 from services.members.registry.service import Context
 from services.members.reportin import queries, service
 from services.members.reportin.models import ReportIn
@@ -49,8 +50,6 @@ router = APIRouter(tags=["在职党员报到"])
 __all__ = ["ReportIn", "router"]  # the model: the app's schema is whole
 
 STATUS = Query(None, description="active：报到中；ended：已结束；不填则全部")
-LIMIT = Query(50, ge=1, le=200)
-OFFSET = Query(0, ge=0, le=100_000)
 
 REPORT_IN_NOT_FOUND = "未找到该报到记录"
 COMMUNITY_NOT_FOUND = "未找到该社区"
@@ -171,14 +170,18 @@ async def get_report_in(
 
 @router.get(
     "/members/{member_id}/report-ins",
-    response_model=list[ReportInOut],
+    response_model=ReportInPage,
     summary="党员的报到记录（含已结束）",
 )
 async def member_report_ins(
-    member_id: uuid.UUID, principal: PrincipalDep, session: SessionDep
-) -> list[ReportInOut]:
+    member_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> ReportInPage:
     await member_for(session, principal, Action.read, member_id)
-    return await queries.member_history(session, member_id)
+    return await queries.member_history(session, member_id, limit=limit, cursor=cursor)
 
 
 @router.get(
@@ -191,14 +194,14 @@ async def community_report_ins(
     principal: PrincipalDep,
     session: SessionDep,
     status: ReportInStatus | None = STATUS,
+    cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    offset: int = OFFSET,
 ) -> ReportInPage:
     await organization_for(
         session, principal, Action.read, community_id, message=COMMUNITY_NOT_FOUND
     )
     return await queries.listing(
-        session, community_id=community_id, status=status, limit=limit, offset=offset
+        session, community_id=community_id, status=status, limit=limit, cursor=cursor
     )
 
 
@@ -212,12 +215,12 @@ async def unit_report_ins(
     principal: ReportReaderDep,
     session: SessionDep,
     status: ReportInStatus | None = STATUS,
+    cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    offset: int = OFFSET,
 ) -> ReportInPage:
     await organization_for(session, principal, Action.read, unit_id, message=UNIT_NOT_FOUND)
     return await queries.listing(
-        session, unit_id=unit_id, status=status, limit=limit, offset=offset
+        session, unit_id=unit_id, status=status, limit=limit, cursor=cursor
     )
 
 

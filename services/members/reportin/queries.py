@@ -4,14 +4,17 @@ and a unit's report-in rate (双报到率)."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
+from services.members.paging import decode_cursor, page_of
 from services.members.registry.repository import MemberRepository
 from services.members.reportin.models import ReportIn
-from services.members.reportin.repository import ReportInRepository
+from services.members.reportin.repository import ReportInRepository, page_key
 from services.members.reportin.schemas import (
     ReportInOut,
     ReportInPage,
@@ -28,11 +31,21 @@ async def named(session: AsyncSession, report_id: uuid.UUID) -> ReportInOut:
     return out
 
 
-async def member_history(session: AsyncSession, member_id: uuid.UUID) -> list[ReportInOut]:
+async def member_history(
+    session: AsyncSession, member_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> ReportInPage:
     if await MemberRepository(session).get(member_id) is None:
         raise NotFound("未找到该党员")
-    items, _ = await ReportInRepository(session).page([ReportIn.member_id == member_id], 500, 0)
-    return items
+    return await _page(session, [ReportIn.member_id == member_id], limit, cursor)
+
+
+async def _page(
+    session: AsyncSession, where: list[ColumnElement[bool]], limit: int, cursor: str | None
+) -> ReportInPage:
+    after = decode_cursor(cursor, (date, datetime, uuid.UUID)) if cursor else None
+    rows = await ReportInRepository(session).page(where, limit + 1, after)
+    items, next_cursor = page_of(rows, limit, page_key)
+    return ReportInPage(items=items, next_cursor=next_cursor)
 
 
 async def _org_of_kind(
@@ -51,9 +64,9 @@ async def listing(
     unit_id: uuid.UUID | None = None,
     status: ReportInStatus | None,
     limit: int,
-    offset: int,
+    cursor: str | None,
 ) -> ReportInPage:
-    where = []
+    where: list[ColumnElement[bool]] = []
     if community_id is not None:
         await _org_of_kind(session, community_id, OrgKind.community, "未找到该社区")
         where.append(ReportIn.community_id == community_id)
@@ -62,8 +75,7 @@ async def listing(
         where.append(ReportIn.unit_id == unit_id)
     if status is not None:
         where.append(ReportIn.status == status.value)
-    items, total = await ReportInRepository(session).page(where, limit, offset)
-    return ReportInPage(items=items, total=total, limit=limit, offset=offset)
+    return await _page(session, where, limit, cursor)
 
 
 def rate_of(unit_id: uuid.UUID, members: int, reported: int) -> ReportInRate:

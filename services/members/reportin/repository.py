@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -56,6 +57,10 @@ def _out(row: Any) -> ReportInOut:
     )
 
 
+def page_key(report: ReportInOut) -> tuple[date, datetime, uuid.UUID]:
+    return report.reported_on, report.created_at, report.id
+
+
 class ReportInRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -87,14 +92,20 @@ class ReportInRepository:
         return _out(row) if row is not None else None
 
     async def page(
-        self, where: Sequence[ColumnElement[bool]], limit: int, offset: int
-    ) -> tuple[list[ReportInOut], int]:
-        total = await self.session.scalar(select(func.count()).select_from(ReportIn).where(*where))
-        order = (ReportIn.reported_on.desc(), ReportIn.created_at.desc(), ReportIn.id)
-        rows = await self.session.execute(
-            _named().where(*where).order_by(*order).limit(limit).offset(offset)
-        )
-        return [_out(r) for r in rows.all()], int(total or 0)
+        self,
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+        after: tuple[date, datetime, uuid.UUID] | None = None,
+    ) -> list[ReportInOut]:
+        """Newest first: by report date, then creation, then id (:func:`page_key`);
+        ``after``: the key the previous page ended with."""
+        key = tuple_(ReportIn.reported_on, ReportIn.created_at, ReportIn.id)
+        query = _named().where(*where)
+        if after is not None:
+            query = query.where(key < after)
+        order = (ReportIn.reported_on.desc(), ReportIn.created_at.desc(), ReportIn.id.desc())
+        rows = await self.session.execute(query.order_by(*order).limit(limit))
+        return [_out(r) for r in rows.all()]
 
     async def rates(self, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
         """Per unit: (live members whose home organization is the unit or under it,

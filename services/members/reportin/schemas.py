@@ -58,9 +58,7 @@ class ReportInOut(BaseModel):
 
 class ReportInPage(BaseModel):
     items: list[ReportInOut]
-    total: int = Field(description="符合条件的总数")
-    limit: int
-    offset: int
+    next_cursor: str | None = Field(None, description="下一页的游标；为空表示没有更多")
 
 
 class ReportInRate(BaseModel):

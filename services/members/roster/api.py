@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
 from services.members.access import organization_for
+from services.members.registry import present
 from services.members.registry.schemas import MemberStatus
 from services.members.registry.service import Context
 from services.members.roster import service
@@ -15,7 +16,7 @@ from services.members.roster.export import XLSX_MEDIA_TYPE, content_disposition,
 from services.members.roster.files import MAX_BYTES
 from shared.auth.deps import require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action, Role
+from shared.auth.roles import Action
 from shared.errors import AppError, ErrorBody
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
@@ -48,7 +49,12 @@ async def import_roster(
     if file.size is not None and file.size > MAX_BYTES:
         raise AppError(413, "payload_too_large", "文件过大，请分批导入")
     data = await file.read()
-    ctx = Context(topic=runtime.own_topic, actor=principal.actor, correlation_id=correlation_id)
+    ctx = Context(
+        topic=runtime.own_topic,
+        actor=principal.actor,
+        correlation_id=correlation_id,
+        principal=principal,
+    )
     return await service.import_roster(
         session, community_id, data, file.filename, ctx, partial=partial, dry_run=dry_run
     )
@@ -64,14 +70,23 @@ async def export(
     community_id: uuid.UUID,
     principal: Annotated[Principal, Depends(require(Action.read))],
     session: SessionDep,
+    correlation_id: CorrelationIdDep,
     status: MemberStatus | None = Query(None, description="只导出这一状态的党员；不填则全部"),
 ) -> Response:
-    await organization_for(
+    community = await organization_for(
         session, principal, Action.read, community_id, message=COMMUNITY_NOT_FOUND
     )
-    # Mobile, ID number and address in full only for the community's own admins.
-    masked = not principal.has_role_on(Role.community_admin, community_id)
-    filename, content = await export_roster(session, community_id, status, masked=masked)
+    # Mobile, ID number and address in full for those who may change the records (so the
+    # file can be corrected and imported again), masked for read-only roles.
+    full = await present.record_community_read(
+        session,
+        principal,
+        community,
+        read="roster_export",
+        correlation_id=correlation_id,
+        status=status,
+    )
+    filename, content = await export_roster(session, community_id, status, masked=not full)
     return Response(
         content,
         media_type=XLSX_MEDIA_TYPE,

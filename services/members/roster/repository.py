@@ -16,6 +16,9 @@ from services.members.organizations.repository import ACTIVE, in_subtree
 from services.members.organizations.tree import OrgKind
 from services.members.roster.directory import OrgEntry
 
+# An existing record of a person in the file: its id and community.
+Found = tuple[uuid.UUID, uuid.UUID]
+
 
 class RosterRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -53,12 +56,12 @@ class RosterRepository:
         self,
         id_numbers: Collection[tuple[uuid.UUID | None, str]],
         name_mobiles: Collection[tuple[str, str]],
-    ) -> tuple[set[tuple[uuid.UUID | None, str]], set[tuple[str, str]]]:
+    ) -> tuple[dict[tuple[uuid.UUID | None, str], Found], dict[tuple[str, str], Found]]:
         """Which of these (district, ID number) and (name, mobile) pairs a live record
-        already has: ``MemberRepository.find_duplicate``'s two rules for a whole file, in
-        two queries."""
+        already has, and that record (id, community): ``MemberRepository.find_duplicate``'s
+        two rules for a whole file, in two queries."""
         live = Member.status != "merged"
-        ids: set[tuple[uuid.UUID | None, str]] = set()
+        ids: dict[tuple[uuid.UUID | None, str], Found] = {}
         if id_numbers:
             districts = {d for d, _ in id_numbers}
             in_district = Member.district_id == any_(
@@ -66,20 +69,26 @@ class RosterRepository:
             )
             if None in districts:
                 in_district = in_district | Member.district_id.is_(None)
-            by_id = select(Member.district_id, Member.id_number).where(
-                live, in_district, Member.id_number == any_(_array({i for _, i in id_numbers}))
-            )
-            ids = {(d, i) for d, i in (await self.session.execute(by_id)).all() if i}
-        pairs: set[tuple[str, str]] = set()
+            by_id = select(
+                Member.district_id, Member.id_number, Member.id, Member.community_id
+            ).where(live, in_district, Member.id_number == any_(_array({i for _, i in id_numbers})))
+            ids = {(d, i): (m, c) for d, i, m, c in (await self.session.execute(by_id)).all() if i}
+        pairs: dict[tuple[str, str], Found] = {}
         if name_mobiles:
-            by_name_mobile = select(Member.name, Member.mobile).where(
+            by_name_mobile = select(
+                Member.name, Member.mobile, Member.id, Member.community_id
+            ).where(
                 live,
                 Member.name == any_(_array({n for n, _ in name_mobiles})),
                 Member.mobile == any_(_array({m for _, m in name_mobiles})),
             )
             rows = (await self.session.execute(by_name_mobile)).all()
-            pairs = {(n, m) for n, m in rows if m}
-        return ids & set(id_numbers), pairs & set(name_mobiles)
+            pairs = {(n, mobile): (m, c) for n, mobile, m, c in rows if mobile}
+        wanted_ids, wanted_pairs = set(id_numbers), set(name_mobiles)
+        return (
+            {k: v for k, v in ids.items() if k in wanted_ids},
+            {k: v for k, v in pairs.items() if k in wanted_pairs},
+        )
 
     async def members(self, community_id: uuid.UUID, status: str | None) -> Sequence[Member]:
         query = select(Member).where(Member.community_id == community_id)

@@ -16,14 +16,14 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.registry import bulk
+from services.members.registry import bulk, duplicates
 from services.members.registry.schemas import MemberCreate
 from services.members.registry.service import Context, register_member, registration_values
 from services.members.roster.columns import FIELD_HEADERS
 from services.members.roster.directory import OrgDirectory, OrgEntry
 from services.members.roster.files import RosterUnreadable, read_table
 from services.members.roster.parse import ParsedRow, RosterError, parse_table
-from services.members.roster.repository import RosterRepository
+from services.members.roster.repository import Found, RosterRepository
 from shared.errors import AppError, ErrorDetail, NotFound
 from shared.log import get_logger
 
@@ -93,7 +93,7 @@ async def import_roster(
     if parsed.header_errors:
         report = _report(total, 0, parsed.header_errors, dry_run=dry_run, partial=False)
         raise RosterInvalid(report)
-    ready = await _check_rows(session, parsed.rows, progress)
+    ready = await _check_rows(session, parsed.rows, ctx, progress)
     errors = [e for r in parsed.rows for e in r.errors]
     good = [(r, values) for r, values in ready if not r.errors]
     if errors and not partial:
@@ -115,7 +115,7 @@ async def import_roster(
 
 
 async def _check_rows(
-    session: AsyncSession, rows: list[ParsedRow], progress: Progress | None
+    session: AsyncSession, rows: list[ParsedRow], ctx: Context, progress: Progress | None
 ) -> list[Ready]:
     """What needs the database, without writing: placement, dates against the ID number,
     and one person one record, both against the file's earlier rows and the registry.
@@ -153,12 +153,40 @@ async def _check_rows(
         [(values["district_id"], data.id_number) for _, data, values in unique if data.id_number],
         [(data.name, data.mobile) for _, data, _ in unique if data.mobile],
     )
+    found = [*ids.values(), *name_mobiles.values()]
+    visible = await duplicates.in_sight(session, ctx.principal, {m for m, _ in found})
+    names = await duplicates.community_names(session, {c for m, c in found if m not in visible})
     for row, data, values in unique:
         if data.id_number and (values["district_id"], data.id_number) in ids:
-            row.errors.append(_same_person(row.row, "身份证号", "已有相同身份证号的党员记录"))
+            existing = ids[(values["district_id"], data.id_number)]
+            message = "已有相同身份证号的党员记录"
+            row.errors.append(_registered(row.row, "身份证号", message, existing, visible, names))
         elif data.mobile and (data.name, data.mobile) in name_mobiles:
-            row.errors.append(_same_person(row.row, "手机号", "已有同名且手机号相同的党员记录"))
+            existing = name_mobiles[(data.name, data.mobile)]
+            message = "已有同名且手机号相同的党员记录"
+            row.errors.append(_registered(row.row, "手机号", message, existing, visible, names))
     return [(row, values) for row, _, values in unique]
+
+
+def _registered(
+    row: int,
+    column: str,
+    message: str,
+    existing: Found,
+    visible: set[uuid.UUID],
+    names: dict[uuid.UUID, str],
+) -> RosterError:
+    """A row naming someone already registered: the caller who can read the record is
+    told so; anyone else only which community has them (``registry.duplicates``)."""
+    member_id, community_id = existing
+    if member_id in visible:
+        return _same_person(row, column, message)
+    outcome = "是同一人，未重复导入"
+    return RosterError(
+        row=row,
+        column=column,
+        message=duplicates.registered_elsewhere(names.get(community_id), outcome),
+    )
 
 
 def _same_person(row: int, column: str, message: str) -> RosterError:

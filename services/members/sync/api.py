@@ -5,7 +5,9 @@ only its own unit: another unit answers 404. Calls are limited per key (or accou
 ``MembersSettings.sync_rate_limit``; beyond it the answer is 429 with Retry-After.
 
 The report names the rows and the members they touched (id, name, the fields that
-changed) but never echoes mobiles or ID numbers, so it needs no masking."""
+changed) but never echoes mobiles or ID numbers, so it needs no masking; of a member
+the caller can't read (linked by ID number, kept by a community) it says only which
+community keeps the record (``service.hide_out_of_sight``)."""
 
 from __future__ import annotations
 
@@ -82,5 +84,10 @@ async def sync_unit(
     if unit is None or unit.kind != OrgKind.unit:  # not a unit: no such unit, whoever asks
         raise NotFound(UNIT_NOT_FOUND)
     await organization_for(session, principal, Action.sync, unit_id, message=UNIT_NOT_FOUND)
-    ctx = Context(topic=runtime.own_topic, actor=principal.actor, correlation_id=correlation_id)
+    ctx = Context(
+        topic=runtime.own_topic,
+        actor=principal.actor,
+        correlation_id=correlation_id,
+        principal=principal,
+    )
     return await service.sync_unit(session, unit_id, body, ctx)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
 from services.members.registry import bulk as registry_bulk
+from services.members.registry import duplicates
 from services.members.registry.service import Context, check_identity_and_dates
 from services.members.sync import bulk
 from services.members.sync.plan import Change, Plan, Row, plan_sync
@@ -180,6 +181,7 @@ async def sync_unit(
     )
     errors = sorted([*checked.errors, *plan.errors], key=lambda e: e.row)
     report = build_report(unit.id, request, plan, errors)
+    await hide_out_of_sight(session, ctx, report, plan)
     if keep_missing:
         report.warnings.append(
             f"有 {checked.unidentified} 行缺少本单位编号，无法判断谁已不在名单中，本次不停用任何人"
@@ -213,6 +215,36 @@ async def sync_unit(
         "members.unit_synced", unit_id=str(unit.id), mode=request.mode, **report.counts.model_dump()
     )
     return report
+
+
+# What the report says of a member the caller can't read, by the list it is in.
+_ELSEWHERE = {
+    "linked": "已关联到该记录（由该社区维护）",
+    "updated": "已按名单更新该记录（由该社区维护）",
+    "unlinked": "已解除本单位与该记录的关联",
+}
+
+
+async def hide_out_of_sight(
+    session: AsyncSession, ctx: Context, report: SyncReport, plan: Plan
+) -> None:
+    """Members linked by ID number whose organization relationship is elsewhere are out
+    of the unit's sight (``registry.duplicates``): their items keep only the unit's own
+    row and external id, and say which community keeps the record — no id, no name, no
+    list of fields that differed from it."""
+    communities = {c.after["id"]: c.after["community_id"] for c in plan.changes}
+    communities |= {m["id"]: m["community_id"] for _, m in plan.unlinked}
+    visible = await duplicates.in_sight(session, ctx.principal, communities.keys())
+    hidden = {m: c for m, c in communities.items() if m not in visible}
+    if not hidden:
+        return
+    names = await duplicates.community_names(session, set(hidden.values()))
+    for kind, outcome in _ELSEWHERE.items():
+        items: list[SyncItem] = getattr(report, kind)
+        for i, item in enumerate(items):
+            if item.member_id in hidden:
+                note = duplicates.registered_elsewhere(names.get(hidden[item.member_id]), outcome)
+                items[i] = SyncItem(row=item.row, external_id=item.external_id, note=note)
 
 
 def _item(change: Change) -> SyncItem:
