@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's list, and line feed: XML turns a carriage return into one, so "\r=..." comes
+# back from an .xlsx as "\n=..." and must still lose the quote the export gave it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 QUOTE = "'"
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 

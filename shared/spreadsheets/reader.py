@@ -110,13 +110,8 @@ def _xlsx_rows(data: bytes, limits: SheetLimits, sheet_name: str | None) -> Rows
     check_zip(data, limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except UploadRejected:
-        raise
-    except DefusedXmlException:
-        raise SheetUnreadable(_FORBIDDEN_XML) from None
     except Exception as exc:  # whatever a broken file makes openpyxl raise
-        log.info("spreadsheet.unreadable", error_type=type(exc).__name__)
-        raise SheetUnreadable(BROKEN_XLSX) from None
+        raise _unreadable(exc) from None
     try:
         sheet = book[sheet_name] if sheet_name in book.sheetnames else book.worksheets[0]
         # Row and column bounds given, not taken from the sheet's own (untrusted) dimension.
@@ -126,16 +121,25 @@ def _xlsx_rows(data: bytes, limits: SheetLimits, sheet_name: str | None) -> Rows
         return _collect(enumerate(found, start=1), limits)
     except UploadRejected:
         raise
-    except DefusedXmlException:
-        raise SheetUnreadable(_FORBIDDEN_XML) from None
     except Exception as exc:
-        log.info("spreadsheet.unreadable", error_type=type(exc).__name__)
-        raise SheetUnreadable(BROKEN_XLSX) from None
+        raise _unreadable(exc) from None
     finally:
         book.close()
 
 
-_FORBIDDEN_XML = "文件中含有不允许的 XML 内容（实体或外部引用）；请在 Excel 中另存为 .xlsx 后再导入"
+def _unreadable(exc: BaseException) -> SheetUnreadable:
+    """What to answer for an exception openpyxl raised. It wraps the XML parser's own
+    (defusedxml's refusal of an entity among them) in a ValueError of its own."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return SheetUnreadable(
+                "文件中含有不允许的 XML 内容（实体定义或外部引用）；"
+                "请在 Excel 中另存为 .xlsx 后再导入"
+            )
+        cause = cause.__cause__ or cause.__context__
+    log.info("spreadsheet.unreadable", error_type=type(exc).__name__)
+    return SheetUnreadable(BROKEN_XLSX)
 
 
 def decode_csv(data: bytes) -> str:
@@ -184,6 +188,8 @@ def _collect(rows: Iterable[tuple[int, Sequence[Cell]]], limits: SheetLimits) ->
         values = list(_cells(number, cells))
         if all(map(blank, values)):
             continue
+        while values[-1] is None:  # the padding up to max_columns
+            values.pop()
         if len(found) == allowed:
             raise too_many_rows(limits)
         found.append((number, values))
