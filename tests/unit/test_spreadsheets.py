@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from shared.spreadsheets.cells import neutralise, restore
 from shared.spreadsheets.reader import SheetLimits, read_rows
-from shared.spreadsheets.writer import DATE_FORMAT, SheetColumn, csv_text, xlsx_bytes
+from shared.spreadsheets.writer import DATE_FORMAT, SheetColumn, Value, csv_text, xlsx_bytes
 
 ATTACKS = [
     "=2+5",
@@ -58,7 +58,7 @@ COLUMNS = [SheetColumn("姓名", 10), SheetColumn("入党日期", 12, DATE_FORMA
 
 
 def test_xlsx_export_has_no_formula_and_every_text_cell_is_a_string() -> None:
-    rows = [[value, date(2005, 7, 1), 3] for value in ATTACKS + HARMLESS + TRICKY]
+    rows: list[list[Value]] = [[v, date(2005, 7, 1), 3] for v in ATTACKS + HARMLESS + TRICKY]
     content = xlsx_bytes("党员台账", COLUMNS, rows)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
