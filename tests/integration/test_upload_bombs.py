@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from services.members.onboarding import api as onboarding_api
+from services.members.onboarding.schemas import parse_description
 from services.members.roster import service as roster_service
+from services.members.roster.files import read_table
 from services.members.settings import MembersSettings
 from tests.integration.test_roster import xlsx
 from tests.orgtree import build_tree, create_district
@@ -71,7 +73,7 @@ async def test_livez_answers_while_an_xlsx_bomb_is_refused(
     tree = await build_tree(members.client)
     bomb = xlsx_with_sheet(ROW * 200_000)
     assert len(bomb) < 40_000  # 32 KB, ~10 MB of sheet XML inflated
-    gate = Gate(roster_service.read_table)
+    gate = Gate(read_table)
     monkeypatch.setattr(roster_service, "read_table", gate)
     upload = members.client.post(
         f"/communities/{tree.community}/roster/import",
@@ -89,7 +91,7 @@ async def test_livez_answers_while_a_yaml_alias_bomb_is_refused(
     members: RunningService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await create_district(members.client, "盘龙区")  # the test is its admin
-    gate = Gate(onboarding_api.parse_description)
+    gate = Gate(parse_description)
     monkeypatch.setattr(onboarding_api, "parse_description", gate)
     description = "district: {name: 盘龙区}\nstreet: {name: 拓东街道}\ncommunity:\n"
     description += "  name: 桃源社区\n  settings:\n" + "\n".join(
