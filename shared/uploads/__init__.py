@@ -3,9 +3,10 @@ event loop, so one bad file cannot stall the service's other requests (``/livez`
 included), and with limits checked while reading, so a small file that expands to
 something huge is refused before it is expanded.
 
-:func:`off_loop` runs a parser on the upload threads; :class:`UploadRejected` carries the
-Chinese message to answer with. The parsers: :mod:`shared.spreadsheets.reader` (.xlsx,
-CSV) and :mod:`shared.uploads.documents` (JSON, YAML)."""
+:func:`off_loop` runs a parser on the upload threads (writing a large export goes there
+too: the same seconds of CPU); :class:`UploadRejected` carries the Chinese message to
+answer with. The parsers: :mod:`shared.spreadsheets.reader` (.xlsx, CSV) and
+:mod:`shared.uploads.documents` (JSON, YAML)."""
 
 from __future__ import annotations
 
