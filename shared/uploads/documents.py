@@ -110,6 +110,14 @@ class _LimitedLoader(yaml.SafeLoader):
         self.depth = 0
         self.aliases = 0
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        # The scanner looks ahead through unclosed [ and { for a possible key, at a cost
+        # that grows with the square of their number: "[" * 1000 costs a second before
+        # the composer sees the depth. Refuse when the brackets open, not later.
+        if self.flow_level >= self.limits.max_depth:
+            raise _too_deep(self.limits)
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
             self.aliases += 1

@@ -234,3 +234,11 @@ def test_yaml_values_the_database_cannot_hold_are_refused(raw: str, message: str
 
 def test_yaml_dates_stay_as_written() -> None:
     assert load_yaml(b"since: 2024-01-01", DOC) == {"since": "2024-01-01"}
+
+
+def test_yaml_brackets_are_refused_as_they_open_not_after_the_scanner_looked_ahead() -> None:
+    # PyYAML's scanner reads ahead through unclosed brackets (at a cost that grows with
+    # the square of their number) before the composer sees any depth: here it would
+    # reach the broken quote and report that. The limit stops it at the 33rd bracket.
+    with pytest.raises(DocumentRejected, match="嵌套过深"):
+        load_yaml(b"[" * 40 + b"'unclosed", DOC)
