@@ -6,8 +6,6 @@ transaction, as the API takes one upload per community (a file holds at most
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import sys
 import time
@@ -29,6 +27,7 @@ from services.members.roster.files import MAX_ROWS
 from services.members.roster.service import import_roster
 from shared.cli import tune_gc
 from shared.db import asyncpg_dsn, create_engine, session_factory, unit_of_work
+from shared.spreadsheets.writer import csv_text
 
 COMMUNITIES = 20
 BRANCH_NAME = "第一党支部"
@@ -159,7 +158,8 @@ def member(i: int, branch_id: uuid.UUID) -> SimpleNamespace:
 
 def roster_files(n: int, communities: list[Community]) -> list[RosterFile]:
     """``n`` members split evenly over the communities, each community's as the CSV
-    ("CSV UTF-8", with BOM) of the export's columns and cell values."""
+    ("CSV UTF-8", with BOM) of the export's columns and cell values, written by the
+    shared export writer."""
     files = []
     per = math.ceil(n / len(communities))
     for k, community in enumerate(communities):
@@ -168,15 +168,10 @@ def roster_files(n: int, communities: list[Community]) -> list[RosterFile]:
         if members:
             files.append(RosterFile(community, members))
     for file in files:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([c.header for c in COLUMNS])
         directory = file.community.directory
-        for m in file.members:
-            writer.writerow(
-                ["" if (v := cell_value(c, m, directory)) is None else v for c in COLUMNS]  # type: ignore[arg-type]
-            )
-        file.data = buffer.getvalue().encode("utf-8-sig")
+        rows = [[cell_value(c, m, directory) for c in COLUMNS] for m in file.members]  # type: ignore[arg-type]
+        # As an export would write it, formula guard included.
+        file.data = csv_text([c.header for c in COLUMNS], rows).encode("utf-8-sig")
     return files
 
 

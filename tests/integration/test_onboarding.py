@@ -292,3 +292,94 @@ async def test_command_line_onboarding(
 
     code, _, err = await run_cli(url, str(tmp_path / "missing.yaml"))
     assert code == 2 and "无法读取文件" in err
+
+
+def chain(levels: int) -> dict[str, Any]:
+    """A description whose community holds ``levels`` organizations, each inside the last."""
+    node: dict[str, Any] = {"kind": "group", "name": "第1000党小组"}
+    for i in range(levels - 1):
+        node = {"kind": "branch", "name": f"第{i}党支部", "children": [node]}
+    return {
+        "district": {"name": DISTRICT},
+        "street": {"name": "拓东街道"},
+        "community": {"name": "桃源社区", "organizations": [node]},
+    }
+
+
+def deep_json(levels: int) -> bytes:
+    """``chain(levels)`` as JSON text, written without recursing (json.dumps would)."""
+    place = json.dumps({"district": {"name": DISTRICT}, "street": {"name": "拓东街道"}})
+    head = place[:-1] + ', "community": {"name": "桃源社区", "organizations": ['
+    opening = '{"kind": "branch", "name": "支部", "children": ['
+    return (head + opening * levels + "]}" * levels + "]}}").encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "application/json"),
+        (deep_json(1_500), "application/json"),
+        (deep_json(400), "application/json"),  # within Python's recursion limit
+        (b"[" * 5_000 + b"]" * 5_000, "application/yaml"),
+        (b"a: " + b"{b: " * 5_000 + b"1" + b"}" * 5_000, "application/yaml"),
+    ],
+    ids=["json-100k", "tree-1500", "tree-400", "yaml-flow-5000", "yaml-map-5000"],
+)
+async def test_deep_nesting_answers_422(
+    members: RunningService, db_conn: Callable[..., Any], body: bytes, content_type: str
+) -> None:
+    response = await members.client.post(
+        "/onboarding/communities", content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "unreadable_description"
+    assert error["message"] == "内容嵌套过深（超过 32 层），请检查层级"
+    conn = await db_conn(members.settings.database_url)
+    assert await counts(conn) == (1, 1, 1)  # the district only
+
+
+async def test_a_real_tree_is_well_within_the_depth_limit(members: RunningService) -> None:
+    # Ten levels is deeper than any community's tree. Branches inside branches break the
+    # placement rules (reported for each of the 8 nested ones), not the depth limit.
+    response = await members.client.post("/onboarding/communities", json=chain(10))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_description" and len(error["details"]) == 8
+    response = await members.client.post("/onboarding/communities", json=example())
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("community: &c {name: 桃源社区, organizations: [*c]}", "包含它自己"),
+        ("community: {name: 桃源社区, settings: {a: .nan}}", "NaN"),
+        ('community: {name: 桃源社区, settings: {a: "x\\0y"}}', "空字符"),
+        ("community: {name: 桃源社区, settings: {a: !!binary aGk=}}", "bytes"),
+    ],
+)
+async def test_yaml_the_database_could_not_store_answers_422(
+    members: RunningService, yaml_text: str, message: str
+) -> None:
+    body = f"district: {{name: {DISTRICT}}}\nstreet: {{name: 拓东街道}}\n{yaml_text}\n"
+    response = await members.client.post(
+        "/onboarding/communities",
+        content=body.encode(),
+        headers={"Content-Type": "application/yaml"},
+    )
+    assert response.status_code == 422, response.text
+    assert message in response.json()["error"]["message"]
+
+
+async def test_a_yaml_date_in_settings_is_kept_as_written(members: RunningService) -> None:
+    description = example()
+    description["community"]["settings"]["season_starts"] = "2027-01-01"
+    text = yaml.safe_dump(description, allow_unicode=True).replace("'2027-01-01'", "2027-01-01")
+    assert "season_starts: 2027-01-01\n" in text  # unquoted: YAML's own date
+    response = await members.client.post(
+        "/onboarding/communities", content=text.encode(), headers={"Content-Type": "text/yaml"}
+    )
+    assert response.status_code == 200, response.text
+    community = await members.client.get(f"/organizations/{response.json()['community_id']}")
+    assert community.json()["settings"]["season_starts"] == "2027-01-01"

@@ -14,8 +14,9 @@ from openpyxl import Workbook
 from services.members.registry.schemas import Category, Education, Gender
 from services.members.roster.columns import BY_HEADER, canonical_header
 from services.members.roster.directory import OrgDirectory, OrgEntry, UnknownOrganization
-from services.members.roster.files import RosterUnreadable, read_table
+from services.members.roster.files import read_table
 from services.members.roster.parse import BadCell, parse_cell, parse_date, parse_table
+from shared.spreadsheets.reader import SheetUnreadable
 
 COMMUNITY = uuid.uuid4()
 COMMITTEE, BRANCH, RETIRED, GROUP, RETIRED_GROUP = (uuid.uuid4() for _ in range(5))
@@ -170,11 +171,11 @@ def test_csv_encodings_excel_saves(encoding: str) -> None:
 
 
 def test_undecodable_or_old_excel_files_are_refused() -> None:
-    with pytest.raises(RosterUnreadable, match="编码"):
+    with pytest.raises(SheetUnreadable, match="编码"):
         read_table(b"\xff\xff\xff\x81\x30", "a.csv")
-    with pytest.raises(RosterUnreadable, match=r"\.xls"):
+    with pytest.raises(SheetUnreadable, match=r"\.xls"):
         read_table(b"\xd0\xcf\x11\xe0" + b"\0" * 100, "a.xls")
-    with pytest.raises(RosterUnreadable, match="空"):
+    with pytest.raises(SheetUnreadable, match="空"):
         read_table(b"\r\n,,\r\n", "a.csv")
 
 
@@ -195,7 +196,8 @@ def test_bad_cells_are_reported_by_row_column_and_message() -> None:
         (
             4,
             "所在党组织",
-            "本社区没有名为「第九党支部」的党组织（党委、党总支、党支部、党小组或单位党组织）",
+            "本社区没有名为「第九党支部」的党组织（可填本社区的党委、党总支、党支部、党小组，"
+            "与本社区共驻共建的单位党组织，或已有党员居住在本社区的单位党组织）",
         ),
         (5, "党员类别", CATEGORY_MESSAGE),
         (5, "是否居住在辖区", "取值「也许」不在可选范围内（可选：是、否）"),

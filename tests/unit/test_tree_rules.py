@@ -111,3 +111,17 @@ def test_a_district_and_a_community_scope_themselves() -> None:
     assert scope_ids(K.district, district, []) == (district, None)
     path = [(district, K.district), (street, K.street)]
     assert scope_ids(K.community, community, path) == (district, community)
+
+
+def test_no_kind_nests_in_itself_so_the_tree_is_at_most_seven_levels_deep() -> None:
+    """Depth is bounded by the placement table, not by a separate limit: every chain of
+    allowed placements ends at the district within seven levels (district → street →
+    community → committee → general branch → branch → group). A rule letting a kind sit
+    under itself (a branch under a branch) would make trees of any depth possible."""
+
+    def depth(kind: OrgKind, below: frozenset[OrgKind]) -> int:
+        assert kind not in below, f"{kind} may sit under itself"
+        parents = ALLOWED_PARENTS[kind]
+        return 1 + max((depth(p, below | {kind}) for p in parents), default=0)
+
+    assert max(depth(kind, frozenset()) for kind in OrgKind) == 7

@@ -18,6 +18,7 @@ from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.errors import AppError
 from shared.runtime import RuntimeDep, SessionDep
+from shared.uploads import off_loop
 from shared.web import CorrelationIdDep
 
 router = APIRouter(prefix="/onboarding", tags=["社区入驻"])
@@ -52,6 +53,9 @@ async def onboard_community(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in YAML_TYPES | JSON_TYPES:
         raise AppError(415, "unsupported_media_type", "请以 JSON 或 YAML 格式提交社区描述")
-    description = parse_description(await request.body(), is_yaml=media_type in YAML_TYPES)
+    # Parsed on an upload thread: a hostile body (an alias bomb, deep nesting) must not
+    # hold up the service's other requests while it is refused.
+    raw = await request.body()
+    description = await off_loop(parse_description, raw, is_yaml=media_type in YAML_TYPES)
     ctx = Context(topic=runtime.own_topic, correlation_id=correlation_id, actor=principal.actor)
     return await service.onboard_community(session, description, ctx, principal)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from services.members.organizations.tree import OrgKind
 from shared.errors import AppError, ErrorDetail
+from shared.uploads.documents import DocumentLimits, DocumentRejected, load_json, load_yaml
 
 
 def _name(value: str) -> str:
@@ -132,26 +131,18 @@ _MESSAGES = {
 }
 
 
+# A community's tree is a handful of levels deep (community → committee → general branch
+# → branch → group); each level is two levels of the document (an object in a list).
+LIMITS = DocumentLimits(max_depth=32, max_values=100_000)
+
+
 def parse_description(raw: bytes, *, is_yaml: bool) -> CommunityOnboarding:
-    """Read a JSON or YAML description; every problem is reported with its path."""
+    """Read a JSON or YAML description; every problem is reported with its path.
+    CPU-bound on a large or hostile body: the API calls it through ``off_loop``."""
     try:
-        data: Any = yaml.safe_load(raw) if is_yaml else json.loads(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark else ""
-        raise AppError(
-            422, "unreadable_description", f"无法读取 YAML：{where}格式有误，请检查缩进和冒号"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise AppError(
-            422,
-            "unreadable_description",
-            f"无法读取 JSON：第 {exc.lineno} 行第 {exc.colno} 列附近格式有误",
-        ) from None
-    except UnicodeDecodeError:
-        raise AppError(
-            422, "unreadable_description", "无法读取：内容不是 UTF-8 编码的文字"
-        ) from None
+        data: Any = load_yaml(raw, LIMITS) if is_yaml else load_json(raw, LIMITS)
+    except DocumentRejected as exc:
+        raise AppError(422, "unreadable_description", exc.message) from None
     if not isinstance(data, dict):
         raise AppError(
             422,

@@ -12,13 +12,14 @@ from services.members.registry import present
 from services.members.registry.schemas import MemberStatus
 from services.members.registry.service import Context
 from services.members.roster import service
-from services.members.roster.export import XLSX_MEDIA_TYPE, content_disposition, export_roster
+from services.members.roster.export import content_disposition, export_roster
 from services.members.roster.files import MAX_BYTES
 from shared.auth.deps import require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.errors import AppError, ErrorBody
 from shared.runtime import RuntimeDep, SessionDep
+from shared.spreadsheets.writer import XLSX_MEDIA_TYPE
 from shared.web import CorrelationIdDep
 
 router = APIRouter(prefix="/communities/{community_id}/roster", tags=["党员台账"])

@@ -1,5 +1,7 @@
 """The organizations a roster can name (所在党组织): the community's committees, general
-branches, branches and groups, and the unit Party organizations that co-build with it.
+branches, branches and groups, the unit Party organizations that co-build with it, and
+the organizations its members already belong to (the units of in-service residents), so
+that whatever the export writes, the import reads back.
 
 Staff write a name. Where two organizations share one (every branch may have a
 "第一党小组"), they write the parent too, ``第一党支部/第一党小组``, or the organization's
@@ -62,7 +64,8 @@ class OrgDirectory:
             return found[0].id
         if not found:
             raise UnknownOrganization(
-                f"本社区没有名为「{text}」的党组织（党委、党总支、党支部、党小组或单位党组织）"
+                f"本社区没有名为「{text}」的党组织（可填本社区的党委、党总支、党支部、党小组，"
+                "与本社区共驻共建的单位党组织，或已有党员居住在本社区的单位党组织）"
             )
         raise UnknownOrganization(
             f"本社区有 {len(found)} 个名为「{text}」的党组织，请写成「上级组织/{segments[-1]}」"

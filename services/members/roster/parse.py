@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl.utils.datetime import from_excel
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from services.members.registry.schemas import MemberCreate
 from services.members.registry.validation import normalize_id_number, normalize_mobile
@@ -30,12 +30,15 @@ from services.members.roster.columns import (
     Kind,
 )
 from services.members.roster.directory import OrgDirectory, UnknownOrganization
-from services.members.roster.files import Cell, Table, blank
+from services.members.roster.files import Table
+from shared.spreadsheets.reader import Cell, blank
 
 
 class RosterError(BaseModel):
-    row: int  # as staff see it in Excel
-    column: str | None  # the Chinese header; None for a problem with the whole row or file
+    """The one shape of a roster error, in the import's report and in a refusal alike."""
+
+    row: int = Field(description="行号，与 Excel 中显示的一致")
+    column: str | None = Field(description="列名（表头）；整行或整个文件的问题为空")
     message: str
 
 
@@ -44,6 +47,7 @@ class ParsedRow:
     row: int
     member: MemberCreate | None
     errors: list[RosterError] = field(default_factory=list)
+    already_registered: bool = False  # someone already in the community's roster
 
 
 @dataclass

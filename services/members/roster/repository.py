@@ -15,6 +15,7 @@ from services.members.organizations.models import Organization
 from services.members.organizations.repository import ACTIVE, in_subtree
 from services.members.organizations.tree import OrgKind
 from services.members.roster.directory import OrgEntry
+from services.members.roster.known import RosterEntry
 
 # An existing record of a person in the file: its id and community.
 Found = tuple[uuid.UUID, uuid.UUID]
@@ -28,23 +29,21 @@ class RosterRepository:
         org = await self.session.get(Organization, community_id)
         return org if org is not None and org.kind == OrgKind.community else None
 
-    async def organizations(
-        self, community_id: uuid.UUID, *, also: Sequence[uuid.UUID] = ()
-    ) -> list[OrgEntry]:
-        """The community's active subtree, the units co-building with it, and ``also``
-        (organizations its members already belong to, whatever their state) with their
-        ancestors, so an exported name path can be read."""
-        found = await self.organization_rows(community_id, also=also)
+    async def organizations(self, community_id: uuid.UUID) -> list[OrgEntry]:
+        """The organizations the community's roster names (所在党组织), for import and
+        export alike: its active subtree, the units co-building with it, and every
+        organization its members belong to whatever its state (the units of in-service
+        residents among them), with their ancestors so that a name path can be read."""
+        found = await self.organization_rows(community_id)
         return [OrgEntry(o.id, o.name, o.kind, o.parent_id) for o in found]
 
-    async def organization_rows(
-        self, community_id: uuid.UUID, *, also: Sequence[uuid.UUID] = ()
-    ) -> list[Organization]:
+    async def organization_rows(self, community_id: uuid.UUID) -> list[Organization]:
         """:meth:`organizations` as the session's objects."""
         as_array = literal([community_id], postgresql.ARRAY(Uuid))
         co_building = Organization.co_building_community_ids.op("@>")(as_array)
         nameable = (in_subtree(community_id) | co_building) & (Organization.status == ACTIVE)
-        query = select(Organization).where(or_(nameable, Organization.id.in_(also)))
+        homes = select(Member.home_organization_id).where(Member.community_id == community_id)
+        query = select(Organization).where(or_(nameable, Organization.id.in_(homes)))
         found = {o.id: o for o in (await self.session.scalars(query)).all()}
         missing = {a for o in found.values() for a in o.ancestor_ids} - found.keys()
         if missing:
@@ -89,6 +88,13 @@ class RosterRepository:
             {k: v for k, v in ids.items() if k in wanted_ids},
             {k: v for k, v in pairs.items() if k in wanted_pairs},
         )
+
+    async def roster_entries(self, community_id: uuid.UUID) -> list[RosterEntry]:
+        """Who is in the community's roster already, whatever their state."""
+        query = select(
+            Member.name, Member.id_number, Member.mobile, Member.home_organization_id
+        ).where(Member.community_id == community_id)
+        return [RosterEntry(*row) for row in (await self.session.execute(query)).all()]
 
     async def members(self, community_id: uuid.UUID, status: str | None) -> Sequence[Member]:
         query = select(Member).where(Member.community_id == community_id)

@@ -1,5 +1,8 @@
 """Importing a roster (党员台账导入): check every row first, then register the good ones in
 the caller's transaction, as sets (``registry.bulk``). Services flush; the caller commits.
+The file is read and its rows parsed on the upload threads (``shared.uploads``), not on
+the event loop. Rows of people already in the community's roster are recognised and left
+as they are (:mod:`.known`): an exported roster imports again as it is.
 
 Without ``partial`` nothing is written unless every row is good. With ``partial`` the
 good rows are written. A row can still fail while written — the same person registered
@@ -12,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,11 +24,13 @@ from services.members.registry.schemas import MemberCreate
 from services.members.registry.service import Context, register_member, registration_values
 from services.members.roster.columns import FIELD_HEADERS
 from services.members.roster.directory import OrgDirectory, OrgEntry
-from services.members.roster.files import RosterUnreadable, read_table
+from services.members.roster.files import read_table
+from services.members.roster.known import KnownMembers
 from services.members.roster.parse import ParsedRow, RosterError, parse_table
 from services.members.roster.repository import Found, RosterRepository
-from shared.errors import AppError, ErrorDetail, NotFound
+from shared.errors import AppError, NotFound
 from shared.log import get_logger
+from shared.uploads import UploadRejected, off_loop
 
 log = get_logger(__name__)
 
@@ -38,19 +43,23 @@ Ready = tuple[ParsedRow, dict[str, Any]]
 
 
 class ImportReport(BaseModel):
-    total: int  # data rows in the file
-    created: int  # members registered (or, on a dry run, that would be)
+    total: int = Field(description="文件中的数据行数")
+    created: int = Field(description="新登记的党员数（试导入时为可登记的人数）")
+    already_registered: list[int] = Field(
+        default_factory=list, description="已在本社区登记、未改动的行（行号）"
+    )
     dry_run: bool
-    errors: list[RosterError]
+    errors: list[RosterError] = Field(description="有误的行：行号、列名、原因")
     summary: str
 
 
 class RosterInvalid(AppError):
-    """Bad rows and no ``partial``: nothing was written. Carries the whole report."""
+    """Bad rows and no ``partial``: nothing was written. The whole report is the error's
+    ``data``; its ``errors`` are the one shape roster errors have (row, column, message),
+    so ``details`` stays empty rather than saying the same in another shape."""
 
     def __init__(self, report: ImportReport) -> None:
-        details = [ErrorDetail(field=_where(e), message=e.message) for e in report.errors[:200]]
-        super().__init__(422, "roster_invalid", report.summary, details, report.model_dump())
+        super().__init__(422, "roster_invalid", report.summary, data=report.model_dump())
         self.report = report
 
 
@@ -80,34 +89,37 @@ async def import_roster(
     if await repo.community(community_id) is None:
         raise NotFound("未找到该社区")
     try:
-        table = read_table(data, filename)
-    except RosterUnreadable as exc:
-        raise AppError(422, "roster_unreadable", str(exc)) from None
+        table = await off_loop(read_table, data, filename)
+    except UploadRejected as exc:
+        raise AppError(422, "roster_unreadable", exc.message) from None
     # Held until the import returns, so that ``place`` finds each row's organization in the
     # session rather than loading it again for every row (the session keeps only weak
     # references to what it has loaded).
     organizations = await repo.organization_rows(community_id)
     directory = OrgDirectory(OrgEntry(o.id, o.name, o.kind, o.parent_id) for o in organizations)
-    parsed = parse_table(table, directory, community_id)
+    parsed = await off_loop(parse_table, table, directory, community_id)
     total = len(parsed.rows)
     if parsed.header_errors:
-        report = _report(total, 0, parsed.header_errors, dry_run=dry_run, partial=False)
+        report = _report(total, 0, [], parsed.header_errors, dry_run=dry_run, partial=False)
         raise RosterInvalid(report)
-    ready = await _check_rows(session, parsed.rows, ctx, progress)
+    known = KnownMembers(await repo.roster_entries(community_id))
+    ready = await _check_rows(session, parsed.rows, known, ctx, progress)
+    already = [r.row for r in parsed.rows if r.already_registered]
     errors = [e for r in parsed.rows for e in r.errors]
     good = [(r, values) for r, values in ready if not r.errors]
     if errors and not partial:
-        raise RosterInvalid(_report(total, 0, errors, dry_run=dry_run, partial=False))
+        raise RosterInvalid(_report(total, 0, already, errors, dry_run=dry_run, partial=False))
     created = len(good) if dry_run else await _write(session, good, ctx, partial, progress)
     errors = sorted((e for r in parsed.rows for e in r.errors), key=lambda e: e.row)
     if errors and not partial:  # a row failed while written: roll everything back
-        raise RosterInvalid(_report(total, 0, errors, dry_run=dry_run, partial=False))
-    report = _report(total, created, errors, dry_run=dry_run, partial=partial)
+        raise RosterInvalid(_report(total, 0, already, errors, dry_run=dry_run, partial=False))
+    report = _report(total, created, already, errors, dry_run=dry_run, partial=partial)
     log.info(
         "roster.imported",
         community_id=str(community_id),
         total=total,
         created=created,
+        already_registered=len(already),
         bad_rows=len({e.row for e in errors}),
         dry_run=dry_run,
     )
@@ -115,12 +127,17 @@ async def import_roster(
 
 
 async def _check_rows(
-    session: AsyncSession, rows: list[ParsedRow], ctx: Context, progress: Progress | None
+    session: AsyncSession,
+    rows: list[ParsedRow],
+    known: KnownMembers,
+    ctx: Context,
+    progress: Progress | None,
 ) -> list[Ready]:
     """What needs the database, without writing: placement, dates against the ID number,
     and one person one record, both against the file's earlier rows and the registry.
     Returns the rows that passed the per-row checks with the columns they would write
-    (a registry duplicate is added to the row's errors)."""
+    (a registry duplicate is added to the row's errors). Rows of people already in the
+    community's roster are marked and go no further."""
     seen_ids: dict[str, int] = {}
     seen_name_mobiles: dict[tuple[str, str], int] = {}
     unique: list[tuple[ParsedRow, MemberCreate, dict[str, Any]]] = []
@@ -130,6 +147,9 @@ async def _check_rows(
         if row.member is None:
             continue
         data = row.member
+        if known.includes(data):
+            row.already_registered = True
+            continue
         try:
             values = await registration_values(session, data)
         except AppError as exc:
@@ -261,24 +281,36 @@ async def _write_each(
 
 
 def _report(
-    total: int, created: int, errors: list[RosterError], *, dry_run: bool, partial: bool
+    total: int,
+    created: int,
+    already: list[int],
+    errors: list[RosterError],
+    *,
+    dry_run: bool,
+    partial: bool,
 ) -> ImportReport:
     bad = len({e.row for e in errors})
     prefix = "试导入：" if dry_run else ""
     tail = "；未写入任何数据" if dry_run else ""
+    known = f"，{len(already)} 名已在本社区登记（未改动）" if already else ""
     missing = [e.column for e in errors if e.message.startswith("缺少必需的列")]
     if missing:
         summary = f"缺少必需的列：{'、'.join(c or '' for c in missing)}，未导入任何数据"
     elif not errors:
         verb = "均可导入" if dry_run else "已全部导入"
-        summary = f"{prefix}共 {total} 行，{verb}（新增党员 {created} 名）{tail}"
+        summary = f"{prefix}共 {total} 行，{verb}（新增党员 {created} 名{known}）{tail}"
     elif not partial:
         summary = f"{prefix}共 {total} 行，其中 {bad} 行有误，未导入任何数据；请修改后重新导入"
     else:
         verb = "可导入" if dry_run else "已导入"
-        summary = f"{prefix}共 {total} 行，{verb} {created} 行，{bad} 行有误未导入{tail}"
+        summary = f"{prefix}共 {total} 行，{verb} {created} 行{known}，{bad} 行有误未导入{tail}"
     return ImportReport(
-        total=total, created=created, dry_run=dry_run, errors=errors, summary=summary
+        total=total,
+        created=created,
+        already_registered=already,
+        dry_run=dry_run,
+        errors=errors,
+        summary=summary,
     )
 
 
