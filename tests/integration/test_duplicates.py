@@ -155,16 +155,23 @@ async def test_a_roster_row_naming_someone_registered_elsewhere(
         assert error["message"] == (
             f"{ELSEWHERE}，是同一人，未重复导入；如需调整其信息，请联系该社区"
         )
-    # Inside sight (the record's own community), today's answer.
-    rows = [["张三", ID_NUMBER, None, "第一党支部"]]
+    # Inside sight (the street sees both communities), today's answer.
     response = await client.post(
-        f"/communities/{tree.community}/roster/import",
-        files={"file": ("台账.xlsx", roster(rows), "application/octet-stream")},
+        f"/communities/{tree.other_community}/roster/import",
+        files={"file": ("台账.xlsx", roster(rows[:1]), "application/octet-stream")},
         params={"dry_run": "true", "partial": "true"},
-        headers=bearer(Grant(Role.community_admin, tree.community)),
+        headers=bearer(Grant(Role.street_admin, tree.street)),
     )
     (error,) = response.json()["errors"]
     assert error["message"] == "已有相同身份证号的党员记录，是同一人，未重复导入"
+    # In the record's own community the row is recognised as already registered.
+    response = await client.post(
+        f"/communities/{tree.community}/roster/import",
+        files={"file": ("台账.xlsx", roster([["张三", ID_NUMBER, None, "第一党支部"]]), "x")},
+        params={"dry_run": "true", "partial": "true"},
+        headers=bearer(Grant(Role.community_admin, tree.community)),
+    )
+    assert response.json()["errors"] == [] and response.json()["already_registered"] == [2]
 
 
 async def test_a_units_sync_links_a_community_member_without_reading_the_record(
