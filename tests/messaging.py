@@ -21,6 +21,7 @@ from shared.contracts.members import MEMBER_REGISTERED, MemberRegistered, Member
 from shared.db import create_engine, session_factory
 from shared.envelope import EventEnvelope, Tenant
 from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.metrics import EVENTS_CONSUMED
 from shared.runtime import ServiceSpec
 from shared.settings import ServiceSettings
 from tests.platform import eventually
@@ -78,6 +79,12 @@ class CountingHandlers:
             await session.execute(insert, {"id": event.event_id})
 
         return counted
+
+
+def duplicates_seen(service: str = "activities", event_type: str = "member.registered") -> float:
+    """How many redelivered events the service's inbox has skipped in this process."""
+    value: float = EVENTS_CONSUMED.labels(service, event_type, "duplicate")._value.get()
+    return value
 
 
 async def effects(conn: asyncpg.Connection, event_id: uuid.UUID) -> int:

@@ -18,12 +18,12 @@ from services.activities.members.handlers import project_members
 from services.activities.settings import ActivitiesSettings
 from shared.consumer import BatchHandler
 from shared.envelope import EventEnvelope
-from shared.metrics import EVENTS_CONSUMED
 from tests.messaging import (
     EFFECT_LOG_DDL,
     CountingHandlers,
     committed_total,
     consumer_runner,
+    duplicates_seen,
     effects,
     member_registered,
     read_topic,
@@ -50,10 +50,6 @@ async def activities(settings_for: Callable[..., Any], db_conn: Callable[..., An
     conn = await db_conn(settings.database_url)
     await conn.execute(EFFECT_LOG_DDL)
     return settings, conn, settings.topic("members")
-
-
-def duplicates_seen() -> float:
-    return EVENTS_CONSUMED.labels("activities", "member.registered", "duplicate")._value.get()
 
 
 async def test_same_event_delivered_three_times_changes_the_projection_once(
