@@ -3,6 +3,8 @@ events, and consumer runners whose handlers count how often they really ran."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -10,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +21,10 @@ from shared.contracts.members import MEMBER_REGISTERED, MemberRegistered, Member
 from shared.db import create_engine, session_factory
 from shared.envelope import EventEnvelope, Tenant
 from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.metrics import EVENTS_CONSUMED
 from shared.runtime import ServiceSpec
 from shared.settings import ServiceSettings
+from tests.platform import eventually
 
 
 def member_registered(name: str = "李四", member_id: uuid.UUID | None = None) -> EventEnvelope:
@@ -75,6 +79,12 @@ class CountingHandlers:
             await session.execute(insert, {"id": event.event_id})
 
         return counted
+
+
+def duplicates_seen(service: str = "activities", event_type: str = "member.registered") -> float:
+    """How many redelivered events the service's inbox has skipped in this process."""
+    value: float = EVENTS_CONSUMED.labels(service, event_type, "duplicate")._value.get()
+    return value
 
 
 async def effects(conn: asyncpg.Connection, event_id: uuid.UUID) -> int:
@@ -141,26 +151,57 @@ async def send_raw(
 async def read_topic(
     settings: ServiceSettings, topic: str, expect: int, timeout: float = 20.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Read a topic from the start without a group; stop once ``expect`` records arrived
-    and one more quiet poll shows nothing else (so extra duplicates are seen too)."""
+    """Every record the topic holds, read from the start without a group, once it holds at
+    least ``expect``: reading stops at the end offsets, so extra duplicates are seen too
+    and no quiet spell has to be waited out."""
     consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
     try:
-        import time
-
+        await consumer.topics()  # loads the topic's partitions
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            got = [r for rs in batch.values() for r in rs]
-            records.extend(got)
-            if len(records) >= expect and not got:
+            ends = await consumer.end_offsets(partitions)
+            while time.monotonic() < deadline and await _behind(consumer, ends):
+                batch = await consumer.getmany(timeout_ms=500)
+                records.extend(r for rs in batch.values() for r in rs)
+            if len(records) >= expect:
                 break
+            await asyncio.sleep(0.05)  # fewer than expected so far: look again
     finally:
         await consumer.stop()
     return records
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int]) -> bool:
+    return any([await consumer.position(tp) < end for tp, end in ends.items()])
+
+
+async def committed_total(runner: ConsumerRunner, topic: str) -> int:
+    """The offsets the runner's group committed on ``topic``, summed over its partitions."""
+    partitions = runner.consumer.partitions_for_topic(topic) or set()
+    offsets = [await runner.consumer.committed(TopicPartition(topic, p)) for p in partitions]
+    return sum(o or 0 for o in offsets)
+
+
+async def run_until_committed(runner: ConsumerRunner, topic: str, count: int) -> None:
+    """Run the consumer until its group committed ``count`` offsets on ``topic`` in all,
+    i.e. until every one of the first ``count`` records was handled or dead-lettered."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+
+    async def committed() -> bool:
+        if task.done():
+            return True  # crashed: surfaced below
+        return await committed_total(runner, topic) >= count
+
+    try:
+        await eventually(committed)
+    finally:
+        stop.set()
+        await task

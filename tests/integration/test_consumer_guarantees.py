@@ -1,29 +1,33 @@
-"""Consumers: inbox deduplication, offsets after the database commit, dead letters."""
+"""Consumers: inbox deduplication, offsets after the database commit, lost database
+connections retried without limit, dead letters."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities.app import SPEC as ACTIVITIES
 from services.activities.handlers import HANDLERS
 from services.activities.members.handlers import project_members
 from services.activities.settings import ActivitiesSettings
-from shared.consumer import ConsumerRunner
+from shared.consumer import BatchHandler
 from shared.envelope import EventEnvelope
-from shared.metrics import EVENTS_CONSUMED
 from tests.messaging import (
     EFFECT_LOG_DDL,
     CountingHandlers,
+    committed_total,
     consumer_runner,
+    duplicates_seen,
     effects,
     member_registered,
     read_topic,
+    run_until_committed,
     send_raw,
 )
 from tests.platform import eventually, running
@@ -33,26 +37,6 @@ pytestmark = pytest.mark.integration
 
 class SimulatedCrash(Exception):
     """Stands for the process dying at a chosen point."""
-
-
-async def committed_total(runner: ConsumerRunner, topic: str) -> int:
-    partitions = runner.consumer.partitions_for_topic(topic) or set()
-    offsets = [await runner.consumer.committed(TopicPartition(topic, p)) for p in partitions]
-    return sum(o or 0 for o in offsets)
-
-
-async def run_until_committed(runner: ConsumerRunner, topic: str, count: int) -> None:
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    try:
-        await eventually(lambda: _at_least(runner, topic, count))
-    finally:
-        stop.set()
-        await task
-
-
-async def _at_least(runner: ConsumerRunner, topic: str, count: int) -> bool:
-    return await committed_total(runner, topic) >= count
 
 
 Activities = tuple[ActivitiesSettings, Any, str]
@@ -66,10 +50,6 @@ async def activities(settings_for: Callable[..., Any], db_conn: Callable[..., An
     conn = await db_conn(settings.database_url)
     await conn.execute(EFFECT_LOG_DDL)
     return settings, conn, settings.topic("members")
-
-
-def duplicates_seen() -> float:
-    return EVENTS_CONSUMED.labels("activities", "member.registered", "duplicate")._value.get()
 
 
 async def test_same_event_delivered_three_times_changes_the_projection_once(
@@ -113,6 +93,43 @@ async def test_crash_between_database_commit_and_offset_commit_redelivers_withou
     assert duplicates_seen() == before + 1  # redelivered after the restart ...
     assert await effects(conn, event.event_id) == 1  # ... and skipped by the inbox
     assert await conn.fetchval("SELECT count(*) FROM member_projection") == 1
+
+
+async def test_lost_database_connections_are_retried_past_max_attempts_and_never_dead_letter(
+    activities: Activities, db_conn: Callable[..., Any]
+) -> None:
+    settings, conn, topic = activities
+    event = member_registered("钱七")
+    await send_raw(settings, topic, [(event.key.encode(), event.to_bytes())])
+    # More losses in a row than a failing handler is allowed attempts.
+    losses = settings.consumer_max_attempts + 2
+    lost = 0
+    killer = await db_conn(settings.database_url)
+    counted = CountingHandlers(HANDLERS).handlers["member.registered"]
+    assert isinstance(counted, BatchHandler)
+
+    async def loses_its_connection(
+        session: AsyncSession, events: Sequence[tuple[EventEnvelope, Any]]
+    ) -> None:
+        """The real projection and effect row are written, then the connection is
+        terminated from outside (a failover, an operator) before the transaction ends."""
+        nonlocal lost
+        await counted.handle(session, events)
+        if lost < losses:
+            lost += 1
+            pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            assert await killer.fetchval("SELECT pg_terminate_backend($1, 10000)", pid)
+            await session.execute(text("SELECT 1"))
+
+    handlers = {"member.registered": BatchHandler(loses_its_connection)}
+    async with consumer_runner(ACTIVITIES, settings, handlers) as runner:
+        await run_until_committed(runner, topic, 1)
+
+    assert await conn.fetchval("SELECT count(*) FROM dead_letters") == 0
+    assert await read_topic(settings, settings.dead_letter_topic, expect=0) == []
+    assert lost == losses
+    assert await effects(conn, event.event_id) == 1  # the lost transactions left nothing
+    assert await conn.fetchval("SELECT name FROM member_projection") == "钱七"
 
 
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(
