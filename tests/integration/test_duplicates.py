@@ -182,7 +182,9 @@ async def test_a_units_sync_links_a_community_member_without_reading_the_record(
     key = {"Authorization": f"Bearer {created.json()['key']}"}
     row = {
         "external_id": "E1",
-        "name": "李秀英",
+        "name": "李修英",  # the unit's spelling and contacts differ from the community's
+        "mobile": "13900001111",
+        "address": "单位宿舍1号",
         "id_number": ID_NUMBER,
         "post": "教师",
         "community_id": str(tree.community),
@@ -212,3 +214,7 @@ async def test_a_units_sync_links_a_community_member_without_reading_the_record(
     body = {"mode": "full", "members": [row], "dry_run": True}
     seen = (await client.post(f"/units/{tree.unit}/sync", json=body)).json()
     assert seen["linked"][0]["member_id"] == existing["id"]
+    # The unit's rows never rewrote the community's record: only the post it knows.
+    record = (await client.get(f"/members/{existing['id']}")).json()
+    assert record["name"] == existing["name"] and record["mobile"] == existing["mobile"]
+    assert record["post"] == "校长"

@@ -20,6 +20,11 @@ LIVE = ("active", "mobile")
 # Fields that say where a member belongs: a unit's sync sets them only on members whose
 # organization relationship is with that unit.
 PLACEMENT = frozenset({"home_organization_id", "community_id", "district_id", "branch_id"})
+# What a unit's list may change on a record whose organization relationship is elsewhere
+# (a community's member linked by ID number): the job the unit knows about. Name,
+# contacts, identity and address are the community's record; a unit that cannot read
+# that record must not be able to overwrite it by knowing an ID number.
+UNIT_FACTS = frozenset({"work_unit", "post"})
 IN_SERVICE = "in_service"
 # Why the sync deactivates a member who has left the unit's list: see ``plan_sync``.
 LEFT_UNIT_STATUS = "transferred_out"
@@ -71,7 +76,9 @@ def new_member(values: Mapping[str, Any], unit_id: uuid.UUID, now: datetime) -> 
 def changes_for(member: MemberRow, values: Mapping[str, Any], own: bool) -> dict[str, Any]:
     """What the row would change on ``member``; ``own``: its home organization is the unit."""
     changes = {
-        k: v for k, v in values.items() if (own or k not in PLACEMENT) and member.get(k) != v
+        k: v
+        for k, v in values.items()
+        if (k not in PLACEMENT if own else k in UNIT_FACTS) and member.get(k) != v
     }
     categories = list(values.get("categories", member["categories"]) or [])
     if IN_SERVICE not in categories:
