@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -10,17 +11,25 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import error_response
+from shared import nul
+from shared.errors import ErrorDetail, error_response, validation_summary
+from shared.log import get_logger
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = get_logger(__name__)
 
 
 class RequestContextMiddleware:
-    """Binds request and correlation ids for logs, caps the body size, records metrics.
+    """Binds request and correlation ids for logs, caps the body size, refuses NUL
+    characters (:mod:`shared.nul`), answers unexpected errors, records metrics.
 
     A pure ASGI middleware (not BaseHTTPMiddleware) so contextvars bound here are seen
-    by the endpoint and the body cap applies while the body streams in.
+    by the endpoint and the body cap applies while the body streams in. The body is read
+    here whole (under its cap) and replayed to the app, so that a NUL is refused before
+    any route acts on the request.
     """
 
     def __init__(
@@ -54,31 +63,13 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         started = time.perf_counter()
         status = 500
-
-        cap = self._body_cap(scope.get("path", ""))
-        declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > cap:
-            response = error_response(413, "payload_too_large", "请求内容过大")
-            await response(scope, receive, send)
-            self._observe(scope, 413, started)
-            structlog.contextvars.unbind_contextvars("request_id", "correlation_id")
-            return
-
-        received = 0
-
-        async def capped_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > cap:
-                    raise BodyTooLarge
-            return message
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message.setdefault("headers", [])
                 message["headers"] = [
                     *message["headers"],
@@ -88,13 +79,55 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, capped_receive, send_with_id)
-        except BodyTooLarge:
-            response = error_response(413, "payload_too_large", "请求内容过大")
-            await response(scope, receive, send_with_id)
+            refusal, replay = await self._inspect(scope, receive, headers)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_id)
+                return
+            await self.app(scope, replay, send_with_id)
+        except Exception as exc:
+            # Handled here, inside the request's context, rather than by Starlette's
+            # ServerErrorMiddleware: that one runs outside every user middleware, after
+            # this one has unbound the request id (so its 500 said ``request_id: null``),
+            # and re-raises to the server, which printed the traceback unmasked.
+            log.exception("http.unhandled_error", error_type=type(exc).__name__)
+            if not response_started:
+                response = error_response(500, "internal_error", INTERNAL_ERROR)
+                await response(scope, receive, send_with_id)
         finally:
             self._observe(scope, status, started)
             structlog.contextvars.unbind_contextvars("request_id", "correlation_id")
+
+    async def _inspect(
+        self, scope: Scope, receive: Receive, headers: Mapping[str, str]
+    ) -> tuple[JSONResponse | None, Receive]:
+        """Reads the body (up to the route's cap) and looks for NUL characters in the
+        path, query and body: a refusal, or the ``receive`` that replays the body."""
+        cap = self._body_cap(scope.get("path", ""))
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            return _too_large(), receive
+        try:
+            body, tail = await _read_body(receive, cap)
+        except BodyTooLarge:
+            return _too_large(), receive
+        field = _nul_field(scope, body, headers.get("content-type", ""))
+        if field is None and len(body) > _INLINE_SCAN and _might_hold_nul(body):
+            field = await asyncio.to_thread(nul.in_body, body, headers.get("content-type", ""))
+        if field is not None:
+            detail = ErrorDetail(field=field, message=nul.NUL_MESSAGE)
+            return error_response(
+                422, "validation_failed", validation_summary([detail]), [detail]
+            ), receive
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return tail or await receive()
+
+        return None, replay
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:
         route = scope.get("route")
@@ -106,6 +139,49 @@ class RequestContextMiddleware:
 
 class BodyTooLarge(Exception):
     pass
+
+
+INTERNAL_ERROR = "系统内部错误，请稍后重试或联系运维人员"
+# Bodies above this size are scanned for NUL characters off the event loop (an upload
+# of several megabytes takes milliseconds to scan, a multipart one longer to parse).
+_INLINE_SCAN = 256 * 1024
+
+
+def _too_large() -> JSONResponse:
+    return error_response(413, "payload_too_large", "请求内容过大")
+
+
+async def _read_body(receive: Receive, cap: int) -> tuple[bytes, Message | None]:
+    """The whole body, refused past ``cap`` while it streams in; and the disconnect
+    message if the client left before the end (replayed to the app after the body)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), message
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), None
+
+
+def _nul_field(scope: Scope, body: bytes, content_type: str) -> str | None:
+    """The field holding a NUL in the path, query or a small body (larger bodies are
+    scanned off the loop by the caller)."""
+    if "\x00" in scope.get("path", ""):
+        return "path"
+    field = nul.in_pairs(scope.get("query_string", b""), "query")
+    if field is None and len(body) <= _INLINE_SCAN:
+        field = nul.in_body(body, content_type)
+    return field
+
+
+def _might_hold_nul(body: bytes) -> bool:
+    return b"\x00" in body or b"\\u0000" in body or b"%00" in body
 
 
 def _clean_id(value: str | None) -> str | None:
