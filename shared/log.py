@@ -27,7 +27,7 @@ _MOBILE = re.compile(
     r"(?![0-9A-Za-z])"
 )
 _ID_NUMBER = re.compile(
-    rf"(?<![0-9A-Za-z])(\d{{4}})\d{{2}}{_SEP}\d{{8}}{_SEP}\d(\d{{2}}[0-9Xx])(?![0-9A-Za-z])"
+    rf"(?<![0-9A-Za-z])(\d{{4}})\d{{2}}{_SEP}\d{{8}}{_SEP}(\d{{3}}[0-9Xx])(?![0-9A-Za-z])"
 )
 _SECRETS = [
     # argon2 password hashes: everything after the algorithm name

@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import nul
+from shared import request_text
 from shared.errors import ErrorDetail, error_response, validation_summary
 from shared.log import get_logger
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -23,12 +23,12 @@ log = get_logger(__name__)
 
 
 class RequestContextMiddleware:
-    """Binds request and correlation ids for logs, caps the body size, refuses NUL
-    characters (:mod:`shared.nul`), answers unexpected errors, records metrics.
+    """Binds request and correlation ids for logs, caps the body size, refuses text
+    PostgreSQL can't store (:mod:`shared.request_text`), answers unexpected errors, records metrics.
 
     A pure ASGI middleware (not BaseHTTPMiddleware) so contextvars bound here are seen
     by the endpoint and the body cap applies while the body streams in. The body is read
-    here whole (under its cap) and replayed to the app, so that a NUL is refused before
+    here whole (under its cap) and replayed to the app, so that such text is refused before
     any route acts on the request.
     """
 
@@ -84,12 +84,20 @@ class RequestContextMiddleware:
                 await refusal(scope, receive, send_with_id)
                 return
             await self.app(scope, replay, send_with_id)
+        except ClientGone:
+            return  # left before the body was complete: nothing to act on, no one to answer
         except Exception as exc:
             # Handled here, inside the request's context, rather than by Starlette's
             # ServerErrorMiddleware: that one runs outside every user middleware, after
             # this one has unbound the request id (so its 500 said ``request_id: null``),
             # and re-raises to the server, which printed the traceback unmasked.
-            log.exception("http.unhandled_error", error_type=type(exc).__name__)
+            route = getattr(scope.get("route"), "path", None)
+            log.exception(
+                "http.unhandled_error",
+                error_type=type(exc).__name__,
+                method=scope.get("method"),
+                route=route,
+            )
             if not response_started:
                 response = error_response(500, "internal_error", INTERNAL_ERROR)
                 await response(scope, receive, send_with_id)
@@ -100,21 +108,23 @@ class RequestContextMiddleware:
     async def _inspect(
         self, scope: Scope, receive: Receive, headers: Mapping[str, str]
     ) -> tuple[JSONResponse | None, Receive]:
-        """Reads the body (up to the route's cap) and looks for NUL characters in the
-        path, query and body: a refusal, or the ``receive`` that replays the body."""
+        """Reads the body (up to the route's cap) and looks for text PostgreSQL can't
+        store in the path, query and body: a refusal, or the ``receive`` that replays
+        the body."""
         cap = self._body_cap(scope.get("path", ""))
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > cap:
             return _too_large(), receive
         try:
-            body, tail = await _read_body(receive, cap)
+            body = await _read_body(receive, cap)
         except BodyTooLarge:
             return _too_large(), receive
-        field = _nul_field(scope, body, headers.get("content-type", ""))
-        if field is None and len(body) > _INLINE_SCAN and _might_hold_nul(body):
-            field = await asyncio.to_thread(nul.in_body, body, headers.get("content-type", ""))
-        if field is not None:
-            detail = ErrorDetail(field=field, message=nul.NUL_MESSAGE)
+        content_type = headers.get("content-type", "")
+        refusal = _unstorable_text(scope, body, content_type)
+        if refusal is None and len(body) > _INLINE_SCAN:
+            refusal = await asyncio.to_thread(request_text.in_body, body, content_type)
+        if refusal is not None:
+            detail = ErrorDetail(field=refusal[0], message=refusal[1])
             return error_response(
                 422, "validation_failed", validation_summary([detail]), [detail]
             ), receive
@@ -125,7 +135,7 @@ class RequestContextMiddleware:
             if not replayed:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            return tail or await receive()
+            return await receive()
 
         return None, replay
 
@@ -141,9 +151,13 @@ class BodyTooLarge(Exception):
     pass
 
 
+class ClientGone(Exception):
+    pass
+
+
 INTERNAL_ERROR = "系统内部错误，请稍后重试或联系运维人员"
-# Bodies above this size are scanned for NUL characters off the event loop (an upload
-# of several megabytes takes milliseconds to scan, a multipart one longer to parse).
+# Bodies above this size are scanned off the event loop (a scan of a JSON body with an
+# escape to check decodes it, a multipart one with NUL bytes is parsed).
 _INLINE_SCAN = 256 * 1024
 
 
@@ -151,37 +165,32 @@ def _too_large() -> JSONResponse:
     return error_response(413, "payload_too_large", "请求内容过大")
 
 
-async def _read_body(receive: Receive, cap: int) -> tuple[bytes, Message | None]:
-    """The whole body, refused past ``cap`` while it streams in; and the disconnect
-    message if the client left before the end (replayed to the app after the body)."""
+async def _read_body(receive: Receive, cap: int) -> bytes:
+    """The whole body, refused past ``cap`` while it streams in."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks), message
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > cap:
             raise BodyTooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
-            return b"".join(chunks), None
+            return b"".join(chunks)
 
 
-def _nul_field(scope: Scope, body: bytes, content_type: str) -> str | None:
-    """The field holding a NUL in the path, query or a small body (larger bodies are
-    scanned off the loop by the caller)."""
+def _unstorable_text(scope: Scope, body: bytes, content_type: str) -> request_text.Refusal | None:
+    """Text PostgreSQL can't store (:mod:`shared.request_text`) in the path, the query or
+    a small body (the caller scans larger ones off the event loop)."""
     if "\x00" in scope.get("path", ""):
-        return "path"
-    field = nul.in_pairs(scope.get("query_string", b""), "query")
-    if field is None and len(body) <= _INLINE_SCAN:
-        field = nul.in_body(body, content_type)
-    return field
-
-
-def _might_hold_nul(body: bytes) -> bool:
-    return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+        return "path", request_text.NUL_MESSAGE
+    refusal = request_text.in_pairs(scope.get("query_string", b""), "query")
+    if refusal is None and len(body) <= _INLINE_SCAN:
+        refusal = request_text.in_body(body, content_type)
+    return refusal
 
 
 def _clean_id(value: str | None) -> str | None:

@@ -1,16 +1,18 @@
-"""NUL characters (U+0000) are refused at the edge, before any route sees the request.
+"""Text PostgreSQL cannot store is refused at the edge, before any route sees it.
 
-PostgreSQL's text types cannot hold U+0000: a name, an address, a search term or a
-username carrying one reached the database and answered 500. No field of ours has a use
-for it, so :class:`shared.web.RequestContextMiddleware` refuses it in the path, the query
-string and the body (JSON, form fields, the text fields of a multipart upload — an
-uploaded file's own bytes are its parser's business) with a 422 naming the field.
+PostgreSQL's text types hold neither U+0000 nor a lone UTF-16 surrogate (``\\ud800`` in
+JSON, which ``json.loads`` lets through as a ``str``): a name, an address, a search term
+or a username carrying one reached the database and answered 500. No field of ours has
+a use for them, so :class:`shared.web.RequestContextMiddleware` refuses them in the path,
+the query string and the body (JSON, form fields, the text fields of a multipart upload;
+an uploaded file's own bytes are its parser's business) with a 422 naming the field.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,31 +20,47 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 NUL_MESSAGE = "含有不允许的空字符（U+0000）"
+SURROGATE_MESSAGE = "含有无效的字符（不是有效的 Unicode 文字）"
 _NUL = "\x00"
-_JSON_ESCAPE = b"\\u0000"
+# The JSON escapes that decode to what PostgreSQL refuses: U+0000 and U+D800-U+DFFF (a
+# surrogate pair such as "\\ud83d\\ude00" decodes to one character and is fine).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+Refusal = tuple[str, str]
+"""(field, message)"""
 
 
 def _name(name: str, fallback: str) -> str:
     return fallback if _NUL in name or not name else name
 
 
-def in_pairs(encoded: bytes, fallback: str) -> str | None:
+def in_pairs(encoded: bytes, fallback: str) -> Refusal | None:
     """The first name in a query string or urlencoded form whose name or value holds a
     NUL (``%00`` or raw), ``fallback`` when the name itself is unusable."""
     if b"\x00" not in encoded and b"%00" not in encoded:
         return None
     for name, value in parse_qsl(encoded.decode("latin-1"), keep_blank_values=True):
         if _NUL in name or _NUL in value:
-            return _name(name, fallback)
+            return _name(name, fallback), NUL_MESSAGE
     return None
 
 
-def in_json(body: bytes) -> str | None:
+def _unstorable(text: str) -> str | None:
+    if _NUL in text:
+        return NUL_MESSAGE
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def in_json(body: bytes) -> Refusal | None:
     """The path (``members.0.name``, as in validation errors) of the first string or key
-    holding ``\\u0000``; ``body`` for a raw NUL byte, which no JSON text may contain."""
+    that PostgreSQL cannot store; ``body`` for a raw NUL byte, which no JSON text holds."""
     if b"\x00" in body:
-        return "body"
-    if _JSON_ESCAPE not in body:
+        return "body", NUL_MESSAGE
+    if not _SUSPECT_ESCAPE.search(body):
         return None
     try:
         document = json.loads(body)
@@ -51,19 +69,19 @@ def in_json(body: bytes) -> str | None:
     stack: list[tuple[tuple[str, ...], Any]] = [((), document)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, str) and _NUL in value:
-            return ".".join(path) or "body"
+        if isinstance(value, str) and (message := _unstorable(value)):
+            return ".".join(path) or "body", message
         if isinstance(value, dict):
             for key, item in value.items():
-                if _NUL in key:
-                    return ".".join(path) or "body"
+                if message := _unstorable(key):
+                    return ".".join(path) or "body", message
                 stack.append(((*path, key), item))
         elif isinstance(value, list):
             stack.extend(((*path, str(i)), item) for i, item in enumerate(value))
     return None
 
 
-def in_multipart(body: bytes, content_type: str) -> str | None:
+def in_multipart(body: bytes, content_type: str) -> Refusal | None:
     """The name of the first text field (a part without a filename) holding a NUL."""
     if b"\x00" not in body:
         return None
@@ -113,10 +131,10 @@ def in_multipart(body: bytes, content_type: str) -> str | None:
     with contextlib.suppress(FormParserError):
         parser.write(body)
         parser.finalize()
-    return found[0] if found else None
+    return (found[0], NUL_MESSAGE) if found else None
 
 
-def in_body(body: bytes, content_type: str) -> str | None:
+def in_body(body: bytes, content_type: str) -> Refusal | None:
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "multipart/form-data":
         return in_multipart(body, content_type)
