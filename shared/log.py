@@ -100,6 +100,18 @@ def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
     return record
 
 
+class _CurrentStderr:
+    """``sys.stderr`` as it is when a line is written, not when a logger was made: loggers
+    are cached on first use, and a stream replaced later (a test's capture, say) would
+    otherwise never see their lines."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(service: str, level: str = "INFO", json: bool | None = None) -> None:
     global _configured
     render_json = (not sys.stderr.isatty()) if json is None else json
@@ -119,7 +131,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
