@@ -62,6 +62,7 @@ class AppError(Exception):
 
 
 VALIDATION_FAILED = "提交的内容有误，请按提示修改"
+INTERNAL_ERROR = "系统内部错误，请稍后重试或联系运维人员"
 
 
 def validation_summary(details: list[ErrorDetail]) -> str:
@@ -163,4 +164,4 @@ def install_error_handlers(app: FastAPI) -> None:
         # Reached only by an error outside RequestContextMiddleware, which answers (and
         # logs, masked) every unexpected error of a request itself; see shared/web.py.
         log.exception("http.unhandled_error", error_type=type(exc).__name__)
-        return error_response(500, "internal_error", "系统内部错误，请稍后重试或联系运维人员")
+        return error_response(500, "internal_error", INTERNAL_ERROR)

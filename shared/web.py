@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import request_text
-from shared.errors import ErrorDetail, error_response, validation_summary
+from shared.errors import INTERNAL_ERROR, ErrorDetail, error_response, validation_summary
 from shared.log import get_logger
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -155,7 +155,6 @@ class ClientGone(Exception):
     pass
 
 
-INTERNAL_ERROR = "系统内部错误，请稍后重试或联系运维人员"
 # Bodies above this size are scanned off the event loop (a scan of a JSON body with an
 # escape to check decodes it, a multipart one with NUL bytes is parsed).
 _INLINE_SCAN = 256 * 1024
