@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.log import get_logger
+from shared.validation import validation_message as validation_message
 
 log = get_logger(__name__)
 
@@ -60,10 +61,30 @@ class AppError(Exception):
         self.headers: dict[str, str] | None = None
 
 
+VALIDATION_FAILED = "提交的内容有误，请按提示修改"
+INTERNAL_ERROR = "系统内部错误，请稍后重试或联系运维人员"
+
+
+def validation_summary(details: list[ErrorDetail]) -> str:
+    """A 422's top-level message: the first reason and its field, so a client that shows
+    only ``message`` still tells the person what to fix; the rest stay in ``details``."""
+    if not details:
+        return VALIDATION_FAILED
+    first = details[0]
+    text = f"{first.field}：{first.message}" if first.field else first.message
+    if len(details) > 1:
+        text += f"；另有 {len(details) - 1} 处需要修改"
+    return text
+
+
+def validation_failed(details: list[ErrorDetail]) -> AppError:
+    """A 422 about the fields in ``details``, shaped like request validation errors."""
+    return AppError(422, "validation_failed", validation_summary(details), details)
+
+
 def invalid(field: str, message: str) -> AppError:
     """A 422 about one field, shaped like request validation errors."""
-    detail = ErrorDetail(field=field, message=message)
-    return AppError(422, "validation_failed", "提交的内容有误，请按提示修改", [detail])
+    return validation_failed([ErrorDetail(field=field, message=message)])
 
 
 def stale_version() -> AppError:
@@ -86,35 +107,6 @@ _STATUS_MESSAGES = {
     415: ("unsupported_media_type", "不支持的内容类型"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
 }
-
-# pydantic error types mapped to Chinese messages; anything else falls back to a generic one.
-_VALIDATION_MESSAGES = {
-    "missing": "必填项缺失",
-    "uuid_parsing": "不是有效的编号（UUID）",
-    "uuid_type": "不是有效的编号（UUID）",
-    "string_too_short": "内容过短",
-    "string_too_long": "内容过长",
-    "json_invalid": "请求体不是有效的 JSON",
-    "int_parsing": "不是有效的整数",
-    "date_from_datetime_parsing": "不是有效的日期（YYYY-MM-DD）",
-    "date_parsing": "不是有效的日期（YYYY-MM-DD）",
-    "enum": "取值不在允许范围内",
-    "literal_error": "取值不在允许范围内",
-    "extra_forbidden": "不允许的字段",
-    "model_attributes_type": "格式不正确",
-    "dict_type": "应为对象",
-    "date_type": "不是有效的日期（YYYY-MM-DD）",
-    "bool_parsing": "应为是/否（true/false）",
-    "list_type": "应为列表",
-    "too_long": "条目过多",
-}
-
-
-def validation_message(error: Any) -> str:
-    kind = error.get("type", "")
-    if kind == "value_error":  # our own validators raise ValueError with a Chinese message
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    return _VALIDATION_MESSAGES.get(kind, str(error.get("msg", "格式不正确")))
 
 
 def _request_id() -> str | None:
@@ -159,7 +151,7 @@ def install_error_handlers(app: FastAPI) -> None:
             )
             for e in exc.errors()
         ]
-        return error_response(422, "validation_failed", "提交的内容有误，请按提示修改", details)
+        return error_response(422, "validation_failed", validation_summary(details), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -169,5 +161,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Reached only by an error outside RequestContextMiddleware, which answers (and
+        # logs, masked) every unexpected error of a request itself; see shared/web.py.
         log.exception("http.unhandled_error", error_type=type(exc).__name__)
-        return error_response(500, "internal_error", "系统内部错误，请稍后重试或联系运维人员")
+        return error_response(500, "internal_error", INTERNAL_ERROR)

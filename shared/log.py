@@ -10,27 +10,50 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
 _configured = False
 
-# Personal data must never reach a log line. Code logs ids, not people; this is the net
-# under that rule: anything shaped like a mainland mobile or an 18-digit ID number is
-# masked in every value, message and traceback, ours or a library's.
-_PERSONAL = re.compile(
-    r"(?<![0-9A-Za-z])(?:(1[3-9]\d)\d{4}(\d{4})|(\d{4})\d{10}(\d{3}[0-9Xx]))(?![0-9A-Za-z])"
+# Personal data and secrets must never reach a log line. Code logs ids, not people; this
+# is the net under that rule, applied to every value, message, traceback and exception
+# chain, ours or a library's (an asyncpg error quotes the row it refused).
+_SEP = r"(?:[\s\-+]|%20)?"  # how people (and URL encoding) split a number into groups
+_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z])"
+    rf"(?:(?:\+|%2[Bb]|00)?86{_SEP})?"  # +86, 0086 or 86 in front, as typed or URL-encoded
+    rf"(1[3-9]\d){_SEP}\d{{4}}{_SEP}(\d{{4}})"
+    r"(?![0-9A-Za-z])"
 )
+_ID_NUMBER = re.compile(
+    rf"(?<![0-9A-Za-z])(\d{{4}})\d{{2}}{_SEP}\d{{8}}{_SEP}(\d{{3}}[0-9Xx])(?![0-9A-Za-z])"
+)
+_SECRETS = [
+    # argon2 password hashes: everything after the algorithm name
+    (re.compile(r"\$argon2(id|i|d)\$[^\s'\"]*"), r"$argon2\1$***"),
+    # refresh tokens and unit API keys (``gjr_`` / ``gjk_`` + urlsafe base64)
+    (re.compile(r"\b(gj[kr])_[A-Za-z0-9_\-]+"), r"\1_***"),
+    # signed access tokens (JWT: base64url parts, the first always "eyJ")
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]*){0,2}"), "eyJ***"),
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9_\-.~+/=]{16,}"), r"\1 ***"),
+]
+# What PostgreSQL and asyncpg quote back in their error messages: the refused row, the
+# clashing key's values, the value of a bad query argument. SQLAlchemy's rendering of
+# statement parameters is hidden by the engine (``hide_parameters``), and masked here too.
+_QUOTED_VALUES = [
+    (re.compile(r"(Failing row contains )\(.*\)"), r"\1(***)"),
+    (re.compile(r"(Key \(.*?\)=)\(.*\)"), r"\1(***)"),
+    (re.compile(r"(invalid input for query argument \$\d+: )(?:.*(?= \(\w)|.*)"), r"\1***"),
+    (re.compile(r"(\[parameters: ).*"), r"\1***]"),
+]
 
 
 def redact(text: str) -> str:
-    def mask(m: re.Match[str]) -> str:
-        if m.group(1):
-            return f"{m.group(1)}****{m.group(2)}"
-        return f"{m.group(3)}**********{m.group(4)}"
-
-    return _PERSONAL.sub(mask, text)
+    for pattern, replacement in (*_SECRETS, *_QUOTED_VALUES):
+        text = pattern.sub(replacement, text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _ID_NUMBER.sub(lambda m: f"{m.group(1)}**********{m.group(2)}", text)
 
 
 def _redact_value(value: Any) -> Any:
@@ -40,22 +63,53 @@ def _redact_value(value: Any) -> Any:
         return {k: _redact_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redact_value(v) for v in value]
+    if isinstance(value, BaseException):
+        return redact(repr(value))
     return value
 
 
 def redact_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: see :func:`redact`."""
+    """structlog processor: see :func:`redact`. Runs after ``format_exc_info``, so the
+    rendered traceback (with its whole exception chain) is masked too."""
     return {k: _redact_value(v) for k, v in event_dict.items()}
 
 
-class RedactingFilter(logging.Filter):
-    """The same net for standard-library loggers (uvicorn's access log carries query
-    strings, e.g. a search by mobile number)."""
+_make_record = logging.getLogRecordFactory()
+_traceback_formatter = logging.Formatter()
 
-    def filter(self, record: logging.LogRecord) -> bool:
+
+def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """The same net for standard-library loggers (uvicorn, SQLAlchemy, aiokafka, a
+    traceback logged by any library), applied when the record is made: whatever handler
+    or formatter then writes it (pytest's capture included) sees only masked text. The
+    traceback is rendered here, masked, and kept as ``exc_text``, which every
+    ``logging.Formatter`` prints instead of rendering ``exc_info`` again."""
+    record = _make_record(*args, **kwargs)
+    try:
         record.msg = redact(record.getMessage())
         record.args = None
-        return True
+    except Exception:  # a malformed call: logging reports it when the record is written
+        return record
+    if record.exc_info:
+        record.exc_text = redact(_traceback_formatter.formatException(record.exc_info))
+        record.exc_info = None
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+class _CurrentStderr:
+    """``sys.stderr`` as it is when a line is written, not when a logger was made: loggers
+    are cached on first use, and a stream replaced later (a test's capture, say) would
+    otherwise never see their lines."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool | None = None) -> None:
@@ -77,15 +131,14 @@ def configure_logging(service: str, level: str = "INFO", json: bool | None = Non
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # PrintLogger only ever calls write() and flush() on its file.
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
     # Libraries (aiokafka, uvicorn, alembic) log through the standard library; keep them quiet.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s %(message)s")
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+    logging.setLogRecordFactory(_redacted_record)
     _configured = True
 
 

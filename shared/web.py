@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -10,17 +11,25 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import error_response
+from shared import request_text
+from shared.errors import INTERNAL_ERROR, ErrorDetail, error_response, validation_summary
+from shared.log import get_logger
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = get_logger(__name__)
 
 
 class RequestContextMiddleware:
-    """Binds request and correlation ids for logs, caps the body size, records metrics.
+    """Binds request and correlation ids for logs, caps the body size, refuses text
+    PostgreSQL can't store (:mod:`shared.request_text`), answers unexpected errors, records metrics.
 
     A pure ASGI middleware (not BaseHTTPMiddleware) so contextvars bound here are seen
-    by the endpoint and the body cap applies while the body streams in.
+    by the endpoint and the body cap applies while the body streams in. The body is read
+    here whole (under its cap) and replayed to the app, so that such text is refused before
+    any route acts on the request.
     """
 
     def __init__(
@@ -54,31 +63,13 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         started = time.perf_counter()
         status = 500
-
-        cap = self._body_cap(scope.get("path", ""))
-        declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > cap:
-            response = error_response(413, "payload_too_large", "请求内容过大")
-            await response(scope, receive, send)
-            self._observe(scope, 413, started)
-            structlog.contextvars.unbind_contextvars("request_id", "correlation_id")
-            return
-
-        received = 0
-
-        async def capped_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > cap:
-                    raise BodyTooLarge
-            return message
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message.setdefault("headers", [])
                 message["headers"] = [
                     *message["headers"],
@@ -88,13 +79,65 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, capped_receive, send_with_id)
-        except BodyTooLarge:
-            response = error_response(413, "payload_too_large", "请求内容过大")
-            await response(scope, receive, send_with_id)
+            refusal, replay = await self._inspect(scope, receive, headers)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_id)
+                return
+            await self.app(scope, replay, send_with_id)
+        except ClientGone:
+            return  # left before the body was complete: nothing to act on, no one to answer
+        except Exception as exc:
+            # Handled here, inside the request's context, rather than by Starlette's
+            # ServerErrorMiddleware: that one runs outside every user middleware, after
+            # this one has unbound the request id (so its 500 said ``request_id: null``),
+            # and re-raises to the server, which printed the traceback unmasked.
+            route = getattr(scope.get("route"), "path", None)
+            log.exception(
+                "http.unhandled_error",
+                error_type=type(exc).__name__,
+                method=scope.get("method"),
+                route=route,
+            )
+            if not response_started:
+                response = error_response(500, "internal_error", INTERNAL_ERROR)
+                await response(scope, receive, send_with_id)
         finally:
             self._observe(scope, status, started)
             structlog.contextvars.unbind_contextvars("request_id", "correlation_id")
+
+    async def _inspect(
+        self, scope: Scope, receive: Receive, headers: Mapping[str, str]
+    ) -> tuple[JSONResponse | None, Receive]:
+        """Reads the body (up to the route's cap) and looks for text PostgreSQL can't
+        store in the path, query and body: a refusal, or the ``receive`` that replays
+        the body."""
+        cap = self._body_cap(scope.get("path", ""))
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            return _too_large(), receive
+        try:
+            body = await _read_body(receive, cap)
+        except BodyTooLarge:
+            return _too_large(), receive
+        content_type = headers.get("content-type", "")
+        refusal = _unstorable_text(scope, body, content_type)
+        if refusal is None and len(body) > _INLINE_SCAN:
+            refusal = await asyncio.to_thread(request_text.in_body, body, content_type)
+        if refusal is not None:
+            detail = ErrorDetail(field=refusal[0], message=refusal[1])
+            return error_response(
+                422, "validation_failed", validation_summary([detail]), [detail]
+            ), receive
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return None, replay
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:
         route = scope.get("route")
@@ -106,6 +149,47 @@ class RequestContextMiddleware:
 
 class BodyTooLarge(Exception):
     pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+# Bodies above this size are scanned off the event loop (a scan of a JSON body with an
+# escape to check decodes it, a multipart one with NUL bytes is parsed).
+_INLINE_SCAN = 256 * 1024
+
+
+def _too_large() -> JSONResponse:
+    return error_response(413, "payload_too_large", "请求内容过大")
+
+
+async def _read_body(receive: Receive, cap: int) -> bytes:
+    """The whole body, refused past ``cap`` while it streams in."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _unstorable_text(scope: Scope, body: bytes, content_type: str) -> request_text.Refusal | None:
+    """Text PostgreSQL can't store (:mod:`shared.request_text`) in the path, the query or
+    a small body (the caller scans larger ones off the event loop)."""
+    if "\x00" in scope.get("path", ""):
+        return "path", request_text.NUL_MESSAGE
+    refusal = request_text.in_pairs(scope.get("query_string", b""), "query")
+    if refusal is None and len(body) <= _INLINE_SCAN:
+        refusal = request_text.in_body(body, content_type)
+    return refusal
 
 
 def _clean_id(value: str | None) -> str | None:

@@ -132,7 +132,7 @@ async def test_cursor_pagination_walks_every_member_once(
     by_name = await names(client, organization_id=str(tree.street))
     assert by_name == sorted(by_name)
     bad = await client.get("/members", params={"cursor": "not-a-cursor"})
-    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "cursor"
+    assert bad.status_code == 400 and bad.json()["error"]["details"][0]["field"] == "cursor"
 
 
 async def test_structure_figures(platform: dict[str, RunningService], seeded: Any) -> None:

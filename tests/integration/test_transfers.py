@@ -298,7 +298,7 @@ async def test_listing_pages_with_a_cursor(client: httpx.AsyncClient, tree: Tree
     assert [t["id"] for t in second.json()["items"]] == ids[2:]
     assert second.json()["next_cursor"] is None
     broken = await client.get("/transfers", params=params | {"cursor": "not-a-cursor"})
-    assert error_of(broken) == (422, "validation_failed")
+    assert error_of(broken) == (400, "invalid_cursor")
 
 
 async def test_every_step_is_audited_and_published_in_order(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from typing import Any
+
 import pytest
 
 from shared.db import create_engine
@@ -94,3 +98,39 @@ async def test_unknown_route_and_wrong_method_use_the_common_error_body(
     assert missing.status_code == 404 and missing.json()["error"]["message"]
     wrong = await client.delete("/members")
     assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_every_error_answer_carries_the_request_id(
+    platform: dict[str, RunningService], db_conn: Any, capfd: Any
+) -> None:
+    """404, 405, 413, 422, 400 and 500 alike: the body's request_id is the one the caller
+    sent (and the response header echoes), and the 500's logged traceback carries it too."""
+    activities = platform["activities"]
+    members = platform["members"]
+    await build_tree(members.client)  # the test acts as its admin
+    limit = members.settings.max_body_bytes
+    # The projection gone from under the service: the read fails unexpectedly.
+    conn = await db_conn(activities.settings.database_url)
+    await conn.execute("ALTER TABLE member_projection RENAME TO member_projection_gone")
+    requests: list[tuple[RunningService, str, str, dict[str, Any], int]] = [
+        (activities, "GET", f"/members/{uuid.uuid4()}", {}, 500),
+        (members, "GET", "/no-such-thing", {}, 404),
+        (members, "DELETE", "/members", {}, 405),
+        (members, "POST", "/members", {"content": b"x" * (limit + 1)}, 413),
+        (members, "GET", "/members", {"params": {"limit": "0"}}, 422),
+        (members, "GET", "/members", {"params": {"cursor": "not-a-cursor"}}, 400),
+    ]
+    for i, (service, method, path, kwargs, status) in enumerate(requests):
+        request_id = f"req-{i}-{status}"
+        response = await service.client.request(
+            method, path, headers={"X-Request-ID": request_id}, **kwargs
+        )
+        assert response.status_code == status, (path, response.text)
+        assert response.json()["error"]["request_id"] == request_id, (path, response.text)
+        assert response.headers["x-request-id"] == request_id
+    _, err = capfd.readouterr()
+    logged = [json.loads(line) for line in err.splitlines() if "http.unhandled_error" in line]
+    assert [(e["request_id"], e["route"]) for e in logged] == [
+        ("req-0-500", "/members/{member_id}")
+    ]
+    assert "UndefinedTable" in logged[0]["exception"]

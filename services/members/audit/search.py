@@ -3,13 +3,10 @@ first, with cursor pagination.
 
 An entry is in reach when one of its ``organization_ids`` lies in the subtree of a node
 the caller holds an audit grant on. The cursor is the last entry's id (ids only grow),
-opaque to callers (base64 of JSON)."""
+opaque to callers (:mod:`shared.paging`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -26,13 +23,12 @@ from services.members.organizations.repository import in_subtree
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.errors import invalid
+from shared.paging import decode_cursor, encode_cursor
 
 # A bare date or a time without a zone is read as Beijing time, the platform's users'.
 BEIJING = timezone(timedelta(hours=8))
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 BAD_MOMENT = "不是有效的日期或时间，应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM:SS（可带时区）"
-BAD_CURSOR = "分页游标无效，请从第一页重新查询"
-MAX_ID = 2**63 - 1  # bigint
 
 
 @dataclass(frozen=True)
@@ -69,20 +65,6 @@ def moment(value: str | None, field: str, *, end: bool = False) -> datetime | No
     return at
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([last_id]).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        (last_id,) = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, binascii.Error):
-        raise invalid("cursor", BAD_CURSOR) from None
-    if type(last_id) is not int or not 0 < last_id <= MAX_ID:
-        raise invalid("cursor", BAD_CURSOR)
-    return last_id
-
-
 def _concerns(organizations: Any) -> ColumnElement[bool]:
     """Entries naming one of the organizations the SELECT ``organizations`` returns: one
     ``&&`` against the array of them, which the GIN index on ``organization_ids`` serves."""
@@ -117,7 +99,8 @@ async def search_entries(
     if query.before is not None:
         stmt = stmt.where(AuditEntry.at < query.before)
     if query.cursor:
-        stmt = stmt.where(AuditEntry.id < decode_cursor(query.cursor))
+        (last_id,) = decode_cursor(query.cursor, int)
+        stmt = stmt.where(AuditEntry.id < last_id)
     stmt = stmt.order_by(AuditEntry.id.desc()).limit(query.limit + 1)
     rows = list((await session.scalars(stmt)).all())
     if len(rows) <= query.limit:

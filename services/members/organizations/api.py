@@ -29,11 +29,11 @@ from services.members.organizations.schemas import (
     OrganizationUpdate,
 )
 from services.members.organizations.tree import OrgKind
-from services.members.paging import CURSOR, LIMIT, decode_cursor, page_of
 from shared.auth.deps import forbidden, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.errors import AppError, ErrorDetail
+from shared.paging import CURSOR, LIMIT, decode_cursor, page_of
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
@@ -130,7 +130,7 @@ async def list_organizations(
     limit: int = LIMIT,
 ) -> OrganizationPage:
     """By depth, then name: a page at a time, like every list (``paging``)."""
-    after = decode_cursor(cursor, (int, str, uuid.UUID)) if cursor else None
+    after = decode_cursor(cursor, int, str, uuid.UUID) if cursor else None
     if root_id is not None:
         await organization_for(session, principal, Action.read, root_id)
     orgs = await service.list_subtree(
@@ -166,7 +166,7 @@ async def list_children(
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
 ) -> OrganizationPage:
-    after = decode_cursor(cursor, (str, uuid.UUID)) if cursor else None
+    after = decode_cursor(cursor, str, uuid.UUID) if cursor else None
     # The children of a node in reach are in reach too (a grant covers its subtree).
     await organization_for(session, principal, Action.read, org_id)
     orgs = await service.list_children(

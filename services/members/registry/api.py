@@ -20,7 +20,6 @@ from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
-from services.members.paging import CURSOR, LIMIT, decode_cursor, page_of
 from services.members.registry import merge, present, service
 from services.members.registry.schemas import (
     Category,
@@ -44,6 +43,7 @@ from shared.auth.deps import PrincipalDep, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.errors import NotFound
+from shared.paging import CURSOR, LIMIT, decode_cursor, page_of
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
@@ -270,7 +270,7 @@ async def member_history(
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
 ) -> HistoryPage:
-    (last,) = decode_cursor(cursor, (int,)) if cursor else (None,)
+    (last,) = decode_cursor(cursor, int) if cursor else (None,)
     member = await member_for(session, principal, Action.audit, member_id)
     found = await audit.history(session, "member", member_id, limit=limit + 1, after=last)
     entries, next_cursor = page_of(found, limit, lambda e: (e.id,))

@@ -1,13 +1,10 @@
 """Listing and searching the registry: filters, sorting and cursor pagination.
 
 The cursor is the last row's (sort value, id), so pages stay stable while members are
-added; it is opaque to callers (base64 of JSON)."""
+added (:mod:`shared.paging`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +30,7 @@ from services.members.organizations.models import Organization
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.db import uuid_array
-from shared.errors import invalid
+from shared.paging import decode_cursor, encode_cursor
 
 FAR_PAST = date(1, 1, 1)
 
@@ -65,21 +62,11 @@ def _sort_column(sort: SortKey) -> ColumnElement[Any]:
     return Member.__table__.c.created_at
 
 
-def _encode(value: Any, member_id: uuid.UUID) -> str:
-    raw = json.dumps([value.isoformat() if hasattr(value, "isoformat") else value, str(member_id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
-    try:
-        value, member_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if sort == SortKey.joined_at:
-            value = date.fromisoformat(value)
-        elif sort == SortKey.created_at:
-            value = datetime.fromisoformat(value)
-        return value, uuid.UUID(member_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise invalid("cursor", "分页游标无效，请从第一页重新查询") from None
+_CURSOR_KINDS: dict[SortKey, type] = {
+    SortKey.name: str,
+    SortKey.joined_at: date,
+    SortKey.created_at: datetime,
+}
 
 
 def in_subtree(root: uuid.UUID) -> ColumnElement[bool]:
@@ -144,7 +131,7 @@ async def search_members(
     column = _sort_column(query.sort)
     stmt = _filters(query, scope, mobile_scope)
     if query.cursor:
-        value, last_id = _decode(query.cursor, query.sort)
+        value, last_id = decode_cursor(query.cursor, _CURSOR_KINDS[query.sort], uuid.UUID)
         after = tuple_(column, Member.id)
         stmt = stmt.where(
             after < (value, last_id) if query.descending else after > (value, last_id)
@@ -160,4 +147,4 @@ async def search_members(
         SortKey.joined_at: last.joined_at or FAR_PAST,
         SortKey.created_at: last.created_at,
     }[query.sort]
-    return rows, _encode(value, last.id)
+    return rows, encode_cursor(value, last.id)

@@ -26,7 +26,6 @@ from services.members.access import member_for, organization_for, organizations_
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
-from services.members.paging import CURSOR, LIMIT
 from services.members.registry.service import Context
 from services.members.reportin import queries, service
 from services.members.reportin.models import ReportIn
@@ -42,6 +41,7 @@ from shared.auth.deps import PrincipalDep, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.errors import AppError, NotFound, invalid
+from shared.paging import CURSOR, LIMIT
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 

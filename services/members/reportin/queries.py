@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import OrgKind
-from services.members.paging import decode_cursor, page_of
 from services.members.registry.repository import MemberRepository
 from services.members.reportin.models import ReportIn
 from services.members.reportin.repository import ReportInRepository, page_key
@@ -22,6 +21,7 @@ from services.members.reportin.schemas import (
     ReportInStatus,
 )
 from shared.errors import NotFound
+from shared.paging import decode_cursor, page_of
 
 
 async def named(session: AsyncSession, report_id: uuid.UUID) -> ReportInOut:
@@ -42,7 +42,7 @@ async def member_history(
 async def _page(
     session: AsyncSession, where: list[ColumnElement[bool]], limit: int, cursor: str | None
 ) -> ReportInPage:
-    after = decode_cursor(cursor, (date, datetime, uuid.UUID)) if cursor else None
+    after = decode_cursor(cursor, date, datetime, uuid.UUID) if cursor else None
     rows = await ReportInRepository(session).page(where, limit + 1, after)
     items, next_cursor = page_of(rows, limit, page_key)
     return ReportInPage(items=items, next_cursor=next_cursor)

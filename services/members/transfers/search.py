@@ -7,13 +7,10 @@ or its receiving organization. Out of sight it answers 404. The receiving side a
 it (write on the receiving organization); the sending side cancels it (write on the
 sending organization or that community).
 
-The cursor is the last row's (created_at, id), opaque to callers (base64 of JSON)."""
+The cursor is the last row's (created_at, id) (:mod:`shared.paging`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +30,8 @@ from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
 from shared.auth.scope import visible
-from shared.errors import NotFound, invalid
+from shared.errors import NotFound
+from shared.paging import decode_cursor, encode_cursor
 
 TRANSFER_NOT_FOUND = "未找到该转接申请"
 
@@ -57,19 +55,6 @@ class TransferQuery:
     overdue: bool | None = None
     cursor: str | None = None
     limit: int = 50
-
-
-def _encode(created_at: datetime, transfer_id: uuid.UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(transfer_id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        value, transfer_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(value), uuid.UUID(transfer_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise invalid("cursor", "分页游标无效，请从第一页重新查询") from None
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:
@@ -156,7 +141,7 @@ async def list_transfers(
         overdue = overdue_condition(today)
         stmt = stmt.where(overdue if query.overdue else not_(overdue))
     if query.cursor:
-        created_at, last_id = _decode(query.cursor)
+        created_at, last_id = decode_cursor(query.cursor, datetime, uuid.UUID)
         stmt = stmt.where(tuple_(Transfer.created_at, Transfer.id) > (created_at, last_id))
     stmt = stmt.order_by(Transfer.created_at, Transfer.id).limit(query.limit + 1)
     rows = [(t, name) for t, name in (await session.execute(stmt)).all()]
@@ -164,4 +149,4 @@ async def list_transfers(
         return rows, None
     rows = rows[: query.limit]
     last = rows[-1][0]
-    return rows, _encode(last.created_at, last.id)
+    return rows, encode_cursor(last.created_at, last.id)
