@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import UnknownContract, contract_for
 from shared.envelope import EventEnvelope
-from shared.log import get_logger
+from shared.log import get_logger, redact
 from shared.metrics import (
     CONSUMER_LAG,
     DEAD_LETTERS,
@@ -105,6 +105,13 @@ def _inbox_insert_sql(inbox: Table) -> TextClause:
         "SELECT :consumer, e, t FROM unnest(CAST(:event_ids AS uuid[]), CAST(:types AS text[])) "
         "AS u(e, t) ON CONFLICT DO NOTHING RETURNING event_id"
     )
+
+
+def _error_text(exc: BaseException) -> str:
+    """What a dead letter records of its error: operators read it in the dead-letter table,
+    the topic's headers and ``GET /ops/dead-letters``, and a database error may quote the
+    row it refused, so personal numbers are masked as in the logs."""
+    return redact(f"{type(exc).__name__}: {exc}")[:4000]
 
 
 def is_transient_infrastructure_error(exc: BaseException) -> bool:
@@ -221,7 +228,7 @@ class ConsumerRunner:
                 contract = contract_for(d.envelope.type, d.envelope.version)
                 d.payload = contract.payload.model_validate(d.envelope.payload)
         except (ValidationError, UnknownContract, PoisonMessage, ValueError) as exc:
-            d.error = f"{type(exc).__name__}: {exc}"[:4000]
+            d.error = _error_text(exc)
         return d
 
     async def _transaction(self, work: Sequence[Decoded]) -> None:
@@ -301,7 +308,7 @@ class ConsumerRunner:
                     )
                     if attempts >= self.max_attempts or stop.is_set():
                         d.attempts = attempts
-                        return f"{type(exc).__name__}: {exc}"[:4000]
+                        return _error_text(exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.backoff_max_seconds)
 

@@ -19,6 +19,7 @@ from shared.log import get_logger
 from shared.messaging_tables import MessagingTables
 from shared.metrics import DEAD_LETTERS_PENDING
 from shared.outbox import refresh_outbox_gauges
+from shared.paging import CURSOR, LIMIT, Page, decode_cursor, page_of
 from shared.runtime import RuntimeDep
 
 log = get_logger(__name__)
@@ -94,20 +95,28 @@ class DeadLetterOut(BaseModel):
     replayed_at: datetime | None
 
 
-@ops_router.get("/ops/dead-letters", summary="列出死信消息", response_model=list[DeadLetterOut])
+@ops_router.get(
+    "/ops/dead-letters", summary="列出死信消息（最早的在前）", response_model=Page[DeadLetterOut]
+)
 async def list_dead_letters(
     runtime: RuntimeDep,
     _: OperationsDep,
     pending_only: bool = Query(True, description="只列出尚未重放的"),
-    limit: int = Query(100, ge=1, le=1000),
-) -> list[DeadLetterOut]:
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> Page[DeadLetterOut]:
     d = runtime.spec.tables.dead_letters
-    query = select(d).order_by(d.c.id).limit(limit)
+    query = select(d).order_by(d.c.id).limit(limit + 1)
     if pending_only:
         query = query.where(d.c.replayed_at.is_(None))
+    if cursor:
+        (after,) = decode_cursor(cursor, int)
+        query = query.where(d.c.id > after)
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).mappings().all()
-    return [DeadLetterOut.model_validate(dict(r)) for r in rows]
+        result = (await session.execute(query)).mappings()
+        rows = [DeadLetterOut.model_validate(dict(r)) for r in result]
+    items, next_cursor = page_of(rows, limit, lambda r: (r.id,))
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @ops_router.post(

@@ -19,9 +19,10 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fastapi import Query
+from pydantic import BaseModel, Field
 
 from shared.errors import AppError, ErrorDetail
 
@@ -29,6 +30,14 @@ LIMIT = Query(50, ge=1, le=200, description="每页条数（1–200）")
 CURSOR = Query(None, max_length=500, description="上一页返回的 next_cursor；不填为第一页")
 NEXT_CURSOR = "下一页的游标；为空表示没有更多"
 T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
+
 
 BAD_CURSOR = "分页游标无效，请从第一页重新查询"
 BIGINT = 2**63

@@ -63,6 +63,7 @@ CALLS: dict[tuple[str, str], Callable[[Scope], Request]] = {
             "grants": [{"role": "branch_secretary", "node_id": str(s.branch)}],
         }
     },
+    ("GET", "/accounts"): lambda s: {"params": {"q": "m"}},
     ("GET", "/accounts/{account_id}"): lambda s: {},
     ("POST", "/accounts/{account_id}/grants"): lambda s: {
         "json": {"role": "group_leader", "node_id": str(s.group)}

@@ -26,6 +26,7 @@ READS: dict[tuple[str, str], set[str]] = {
     # The callers here hold tokens of accounts that don't exist (test_accounts.py signs
     # in for real and reads /auth/me).
     ("members", "/auth/me"): set(),
+    ("members", "/accounts"): ADMINS | {"unit_admin"},
     ("members", "/accounts/{account_id}"): {"street_admin", "district_admin"},
     # Units hang under the district: a street doesn't oversee them; a community the unit
     # co-builds with manages its keys, but the unit's report-ins elsewhere are its own.
@@ -153,6 +154,11 @@ async def test_an_admin_acts_on_an_account_only_when_outranking_every_grant(
     for caller in managers:
         headers = caller.headers(world)
         reference = dict(await _account_calls(members, world.own, nowhere, headers))
+        page = await members.client.get("/accounts", params={"limit": 200}, headers=headers)
+        listed = {a["id"] for a in page.json()["items"]}
+        for field, in_charge in ACCOUNTS.items():
+            if (str(getattr(world.own, field)) in listed) != (caller.role in in_charge):
+                wrong.append(f"{caller.role} lists {field}: {caller.role not in in_charge}")
         for field, in_charge in ACCOUNTS.items():
             account = getattr(world.own, field)
             for what, status in await _account_calls(members, world.own, account, headers):

@@ -250,7 +250,7 @@ async def test_unit_api_keys_shown_once_hashed_scoped_and_revocable(
     assert created.status_code == 201, created.text
     key = created.json()
     assert key["key"].startswith("gjk_") and key["prefix"] == key["key"][:12]
-    listed = (await client.get(f"/units/{tree.unit}/api-keys")).json()
+    listed = (await client.get(f"/units/{tree.unit}/api-keys")).json()["items"]
     assert "key" not in listed[0] and listed[0]["last_used_at"] is None
     conn = await db_conn(members.settings.database_url)
     stored = await conn.fetchval("SELECT secret_hash FROM api_key WHERE id = $1", key["id"])
@@ -260,7 +260,7 @@ async def test_unit_api_keys_shown_once_hashed_scoped_and_revocable(
     rate = await client.get(f"/units/{tree.unit}/report-in-rate", headers=as_unit)
     assert rate.status_code == 200, rate.text
     assert (await client.get("/members", headers=as_unit)).status_code == 403
-    used = (await client.get(f"/units/{tree.unit}/api-keys")).json()
+    used = (await client.get(f"/units/{tree.unit}/api-keys")).json()["items"]
     assert used[0]["last_used_at"] is not None
 
     revoked = await client.post(f"/units/{tree.unit}/api-keys/{key['id']}/revoke")

@@ -25,6 +25,7 @@ from shared.auth.principal import Principal
 from shared.auth.roles import ALLOWED, NODE_KINDS, RANK, Action, Role
 from shared.db import uuid_array
 from shared.errors import AppError, NotFound, invalid
+from shared.paging import decode_cursor, page_of
 
 ACCOUNT_NOT_FOUND = "未找到该账号"
 
@@ -184,6 +185,31 @@ def accounts_in_charge(principal: Principal) -> ColumnElement[bool]:
         member_ok,
         not_(exists(not_outranked)),
     )
+
+
+async def list_accounts(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Account], str | None]:
+    """The accounts the caller is in charge of, by username, a page at a time; ``q``
+    matches the start of the username or part of the name."""
+    query = select(Account).where(accounts_in_charge(principal))
+    if q:
+        query = query.where(
+            or_(
+                Account.username.startswith(q.lower(), autoescape=True),
+                Account.display_name.contains(q, autoescape=True),
+            )
+        )
+    if cursor:
+        (after,) = decode_cursor(cursor, str)
+        query = query.where(Account.username > after)
+    rows = list((await session.scalars(query.order_by(Account.username).limit(limit + 1))).all())
+    return page_of(rows, limit, lambda a: (a.username,))
 
 
 async def account_for(

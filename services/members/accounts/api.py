@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import status as http_status
 
 from services.members.accounts import admin, service
@@ -25,6 +25,7 @@ from services.members.accounts.throttle import SignInThrottle
 from shared.auth.deps import OPEN, PrincipalDep, require, unauthenticated
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.paging import CURSOR, LIMIT, Page
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep
 
@@ -112,6 +113,21 @@ async def create_account(
     data = AccountCreate.model_validate(body.model_dump(exclude={"grants"}))
     account = await admin.create_account(session, principal, data, body.grants, correlation_id)
     return await service.account_out(session, account)
+
+
+@router.get("", response_model=Page[AccountOut], summary="我管理的账号（按登录名）")
+async def list_accounts(
+    principal: ManagerDep,
+    session: SessionDep,
+    q: str | None = Query(None, max_length=50, description="登录名开头或姓名的一部分"),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> Page[AccountOut]:
+    """Only accounts the caller outranks entirely (every grant and the member link)."""
+    accounts, next_cursor = await admin.list_accounts(
+        session, principal, q=q, cursor=cursor, limit=limit
+    )
+    return Page(items=await service.accounts_out(session, accounts), next_cursor=next_cursor)
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="查看账号")

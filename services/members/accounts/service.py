@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -45,15 +46,34 @@ async def live_grants(session: AsyncSession, account_id: uuid.UUID) -> list[Acco
 
 
 async def account_out(session: AsyncSession, account: Account) -> AccountOut:
-    grants = await live_grants(session, account.id)
-    return AccountOut(
-        id=account.id,
-        username=account.username,
-        display_name=account.display_name,
-        member_id=account.member_id,
-        status=account.status,
-        grants=[GrantOut.model_validate(g) for g in grants],
+    (out,) = await accounts_out(session, [account])
+    return out
+
+
+async def accounts_out(session: AsyncSession, accounts: Sequence[Account]) -> list[AccountOut]:
+    """Accounts with their live grants (one query for all of them)."""
+    query = (
+        select(AccountGrant)
+        .where(
+            AccountGrant.account_id.in_([a.id for a in accounts]),
+            AccountGrant.revoked_at.is_(None),
+        )
+        .order_by(AccountGrant.created_at, AccountGrant.id)
     )
+    grants: dict[uuid.UUID, list[GrantOut]] = {a.id: [] for a in accounts}
+    for grant in await session.scalars(query):
+        grants[grant.account_id].append(GrantOut.model_validate(grant))
+    return [
+        AccountOut(
+            id=a.id,
+            username=a.username,
+            display_name=a.display_name,
+            member_id=a.member_id,
+            status=a.status,
+            grants=grants[a.id],
+        )
+        for a in accounts
+    ]
 
 
 async def _usable(session: AsyncSession, account: Account) -> bool:

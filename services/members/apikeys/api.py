@@ -12,6 +12,7 @@ from services.members.apikeys import service
 from shared.auth.deps import require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.paging import CURSOR, LIMIT, Page
 from shared.runtime import SessionDep
 from shared.web import CorrelationIdDep
 
@@ -64,12 +65,17 @@ async def create_key(
     )
 
 
-@router.get("", response_model=list[ApiKeyOut], summary="单位的 API 密钥")
+@router.get("", response_model=Page[ApiKeyOut], summary="单位的 API 密钥")
 async def list_keys(
-    unit_id: uuid.UUID, principal: KeyManagerDep, session: SessionDep
-) -> list[ApiKeyOut]:
+    unit_id: uuid.UUID,
+    principal: KeyManagerDep,
+    session: SessionDep,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+) -> Page[ApiKeyOut]:
     unit = await service.unit_for_keys(session, principal, unit_id)
-    return [ApiKeyOut.model_validate(k) for k in await service.list_keys(session, unit)]
+    keys, next_cursor = await service.list_keys(session, unit, cursor, limit)
+    return Page(items=[ApiKeyOut.model_validate(k) for k in keys], next_cursor=next_cursor)
 
 
 @router.post("/{key_id}/revoke", response_model=ApiKeyOut, summary="吊销 API 密钥")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.access import organization_for
@@ -20,6 +20,7 @@ from shared.auth.deps import API_KEY_PREFIX
 from shared.auth.principal import Grant, Principal
 from shared.auth.roles import Action, Role
 from shared.errors import NotFound, invalid
+from shared.paging import decode_cursor, page_of
 
 # What a unit system may do with its key: sync its members and read its own reports.
 KEY_ACTIONS = frozenset({Action.sync, Action.read})
@@ -91,9 +92,17 @@ async def create_key(
     return key, secret
 
 
-async def list_keys(session: AsyncSession, unit: Organization) -> list[ApiKey]:
-    query = select(ApiKey).where(ApiKey.unit_id == unit.id).order_by(ApiKey.created_at)
-    return list((await session.scalars(query)).all())
+async def list_keys(
+    session: AsyncSession, unit: Organization, cursor: str | None, limit: int
+) -> tuple[list[ApiKey], str | None]:
+    """The unit's keys, oldest first, a page at a time."""
+    query = select(ApiKey).where(ApiKey.unit_id == unit.id)
+    if cursor:
+        created_at, key_id = decode_cursor(cursor, datetime, uuid.UUID)
+        query = query.where(tuple_(ApiKey.created_at, ApiKey.id) > tuple_(created_at, key_id))
+    query = query.order_by(ApiKey.created_at, ApiKey.id).limit(limit + 1)
+    rows = list((await session.scalars(query)).all())
+    return page_of(rows, limit, lambda k: (k.created_at, k.id))
 
 
 async def revoke_key(

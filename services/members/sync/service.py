@@ -29,13 +29,12 @@ from services.members.sync.schemas import (
     SyncRow,
     summary_line,
 )
-from shared.errors import AppError, ErrorDetail, NotFound, validation_message
+from shared.errors import AppError, NotFound, validation_message
 from shared.log import get_logger
 
 log = get_logger(__name__)
 
 _ENUMS = ("gender", "education")
-_DETAILS_SHOWN = 200  # error details in a refusal; the report in ``data`` has them all
 
 
 @dataclass
@@ -189,17 +188,13 @@ async def sync_unit(
     if request.dry_run:
         return report
     if errors and not request.partial:
-        details = [
-            ErrorDetail(field=f"members[{e.row}].{e.field or ''}".rstrip("."), message=e.message)
-            for e in errors[:_DETAILS_SHOWN]
-        ]
+        # One shape for row errors, as the roster's: the report in ``data`` lists them all
+        # (row, external id, field, message).
         message = (
             f"有 {len(errors)} 行有误，本次同步未写入任何内容；"
             "请修改后重试，或设置 partial=true 只写入无误的行"
         )
-        raise AppError(
-            422, "sync_rows_invalid", message, details, data=report.model_dump(mode="json")
-        )
+        raise AppError(422, "sync_rows_invalid", message, data=report.model_dump(mode="json"))
     failed = {e.external_id for e in errors}
     listed = [e for e in checked.listed if e not in failed]
     try:
