@@ -40,3 +40,7 @@ class OrganizationChanged(BaseModel):
 ORGANIZATION_CREATED = register("organization.created", 1, "members", OrganizationChanged)
 ORGANIZATION_UPDATED = register("organization.updated", 1, "members", OrganizationChanged)
 ORGANIZATION_DEACTIVATED = register("organization.deactivated", 1, "members", OrganizationChanged)
+
+ORGANIZATION_EVENT_TYPES = tuple(
+    c.event_type for c in (ORGANIZATION_CREATED, ORGANIZATION_UPDATED, ORGANIZATION_DEACTIVATED)
+)

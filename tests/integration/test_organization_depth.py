@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.members.organizations.tree import OrgKind
 from services.members.settings import MembersSettings
+from shared.contracts.vocabulary import OrgKind
 from tests.orgtree import create_org
 from tests.platform import RunningService, running
 

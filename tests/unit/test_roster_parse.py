@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from services.members.registry.schemas import Category, Education, Gender
+from services.members.registry.schemas import Education, Gender
 from services.members.roster.columns import BY_HEADER, canonical_header
 from services.members.roster.directory import OrgDirectory, OrgEntry, UnknownOrganization
 from services.members.roster.files import read_table
 from services.members.roster.parse import BadCell, parse_cell, parse_date, parse_table
+from shared.contracts.vocabulary import Category
 from shared.spreadsheets.reader import SheetUnreadable
 
 COMMUNITY = uuid.uuid4()

@@ -8,13 +8,12 @@ import pytest
 
 from services.members.organizations.tree import (
     ALLOWED_PARENTS,
-    KIND_LABELS,
-    OrgKind,
     TreeRuleBroken,
     check_no_cycle,
     check_placement,
     scope_ids,
 )
+from shared.contracts.vocabulary import KIND_LABELS, OrgKind
 
 K = OrgKind
 

@@ -21,8 +21,8 @@ from shared.auth.deps import unauthenticated
 from shared.auth.principal import Grant
 from shared.auth.roles import Role
 from shared.auth.tokens import TokenSigner
+from shared.contracts.vocabulary import LIVE_STATUSES
 
-LIVE_MEMBER = ("active", "mobile")
 BAD_CREDENTIALS = "用户名或密码不正确"
 
 
@@ -81,7 +81,7 @@ async def _usable(session: AsyncSession, account: Account) -> bool:
         return False
     if account.member_id is not None:
         status = await session.scalar(select(Member.status).where(Member.id == account.member_id))
-        if status not in LIVE_MEMBER and not await live_grants(session, account.id):
+        if status not in LIVE_STATUSES and not await live_grants(session, account.id):
             return False
     return True
 

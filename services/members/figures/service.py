@@ -12,9 +12,8 @@ from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.registry.search import in_subtree
 from services.members.reportin.queries import unit_rates
+from shared.contracts.vocabulary import LIVE_STATUSES
 from shared.errors import NotFound
-
-LIVE = ("active", "mobile")
 
 
 class UnitFigure(BaseModel):
@@ -54,7 +53,9 @@ def _age_band(as_of: date) -> Any:
 
 async def _grouped(session: AsyncSession, root: uuid.UUID, key: Any) -> dict[str, int]:
     rows = await session.execute(
-        select(key, func.count()).where(in_subtree(root), Member.status.in_(LIVE)).group_by(key)
+        select(key, func.count())
+        .where(in_subtree(root), Member.status.in_(LIVE_STATUSES))
+        .group_by(key)
     )
     return {str(k if k is not None else "unknown"): int(n) for k, n in rows.all()}
 
@@ -65,7 +66,7 @@ async def structure_figures(
     if await session.get(Organization, organization_id) is None:
         raise NotFound("未找到该组织")
     as_of = as_of or date.today()
-    live = (in_subtree(organization_id), Member.status.in_(LIVE))
+    live = (in_subtree(organization_id), Member.status.in_(LIVE_STATUSES))
     total = await session.scalar(select(func.count()).select_from(Member).where(*live)) or 0
     category = func.unnest(Member.categories).label("category")
     by_category_rows = await session.execute(

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from services.members.organizations.tree import OrgKind
+from shared.contracts.vocabulary import OrgKind
 from shared.errors import AppError, ErrorDetail
 from shared.uploads.documents import DocumentLimits, DocumentRejected, load_json, load_yaml
 

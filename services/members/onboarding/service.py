@@ -31,15 +31,11 @@ from services.members.organizations import service as organizations
 from services.members.organizations.events import Context
 from services.members.organizations.models import Organization
 from services.members.organizations.schemas import OrganizationCreate, OrganizationUpdate
-from services.members.organizations.tree import (
-    KIND_LABELS,
-    OrgKind,
-    TreeRuleBroken,
-    check_placement,
-)
+from services.members.organizations.tree import TreeRuleBroken, check_placement
 from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
 from shared.auth.roles import Action, Role
+from shared.contracts.vocabulary import KIND_LABELS, OrgKind
 from shared.errors import AppError, ErrorDetail, NotFound
 from shared.log import get_logger
 

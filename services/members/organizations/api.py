@@ -28,10 +28,10 @@ from services.members.organizations.schemas import (
     OrganizationPage,
     OrganizationUpdate,
 )
-from services.members.organizations.tree import OrgKind
 from shared.auth.deps import forbidden, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.contracts.vocabulary import OrgKind
 from shared.errors import AppError, ErrorDetail
 from shared.paging import CURSOR, LIMIT, decode_cursor, page_of
 from shared.runtime import RuntimeDep, SessionDep

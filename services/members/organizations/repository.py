@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import OrgKind
+from shared.contracts.vocabulary import OrgKind
 from shared.db import uuid_array
 
 ACTIVE = "active"

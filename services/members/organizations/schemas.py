@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.members.organizations.tree import OrgKind
+from shared.contracts.vocabulary import OrgKind
 
 
 def _clean_name(value: str) -> str:

@@ -21,8 +21,6 @@ from services.members.organizations.schemas import (
     OrganizationUpdate,
 )
 from services.members.organizations.tree import (
-    KIND_LABELS,
-    OrgKind,
     TreeRuleBroken,
     check_no_cycle,
     check_placement,
@@ -33,6 +31,7 @@ from shared.contracts.organizations import (
     ORGANIZATION_DEACTIVATED,
     ORGANIZATION_UPDATED,
 )
+from shared.contracts.vocabulary import KIND_LABELS, OrgKind
 from shared.errors import AppError, ErrorDetail, NotFound
 from shared.log import get_logger
 

@@ -4,32 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from enum import StrEnum
 
-
-class OrgKind(StrEnum):
-    district = "district"  # 区
-    street = "street"  # 街道 / 镇
-    community = "community"  # 社区
-    committee = "committee"  # 党委
-    general_branch = "general_branch"  # 党总支
-    branch = "branch"  # 党支部
-    group = "group"  # 党小组
-    unit = "unit"  # 单位党组织 (a work unit's Party organization)
-    center_household = "center_household"  # 党员中心户
-
-
-KIND_LABELS = {
-    OrgKind.district: "区",
-    OrgKind.street: "街道/镇",
-    OrgKind.community: "社区",
-    OrgKind.committee: "党委",
-    OrgKind.general_branch: "党总支",
-    OrgKind.branch: "党支部",
-    OrgKind.group: "党小组",
-    OrgKind.unit: "单位党组织",
-    OrgKind.center_household: "党员中心户",
-}
+from shared.contracts.vocabulary import KIND_LABELS, OrgKind
 
 # Which kinds may sit directly under which. A unit Party organization hangs under the
 # district or street whose area it is in, and may hold its own branches and groups.

@@ -19,10 +19,8 @@ from services.members.access import member_for, members_visible, organization_fo
 from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import OrgKind
 from services.members.registry import merge, present, service
 from services.members.registry.schemas import (
-    Category,
     HistoryEntryOut,
     HistoryPage,
     MemberCreate,
@@ -30,7 +28,6 @@ from services.members.registry.schemas import (
     MemberMerge,
     MemberOut,
     MemberPage,
-    MemberStatus,
     MemberUpdate,
 )
 from services.members.registry.search import (
@@ -42,6 +39,7 @@ from services.members.registry.search import (
 from shared.auth.deps import PrincipalDep, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.contracts.vocabulary import Category, MemberStatus, OrgKind
 from shared.errors import NotFound
 from shared.paging import CURSOR, LIMIT, decode_cursor, page_of
 from shared.runtime import RuntimeDep, SessionDep

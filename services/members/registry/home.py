@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import HOME_KINDS, OrgKind
+from services.members.organizations.tree import HOME_KINDS
+from shared.contracts.vocabulary import OrgKind
 from shared.errors import invalid
 
 

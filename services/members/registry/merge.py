@@ -19,11 +19,11 @@ from services.members.reportin.service import end_active_report_in
 from services.members.sync.models import UnitMemberLink
 from services.members.transfers.models import Transfer
 from shared.contracts.members import MEMBER_MERGED, MemberMerged
+from shared.contracts.vocabulary import LIVE_STATUSES
 from shared.envelope import EventEnvelope, Tenant
 from shared.errors import AppError, NotFound, stale_version
 from shared.outbox import add_events
 
-LIVE = ("active", "mobile")
 # Filled on the survivor from the duplicate when the survivor has no value.
 FILLABLE = (
     "gender",
@@ -64,7 +64,7 @@ def _check(survivor: Member, duplicate: Member, data: MemberMerge) -> None:
     if survivor.version != data.version or duplicate.version != data.duplicate_version:
         raise stale_version()
     for member, label in ((survivor, "保留的记录"), (duplicate, "重复记录")):
-        if member.status not in LIVE:
+        if member.status not in LIVE_STATUSES:
             raise AppError(409, "member_inactive", f"{label}已停用或已合并，不能合并")
     if survivor.district_id != duplicate.district_id:
         raise AppError(409, "merge_across_districts", "两条记录不在同一个区，不能合并")

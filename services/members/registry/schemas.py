@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from services.members.registry.validation import normalize_id_number, normalize_mobile
+from shared.contracts.vocabulary import Category
 
 
 class Gender(StrEnum):
@@ -23,29 +24,6 @@ class Education(StrEnum):
     college = "college"  # 大专
     secondary = "secondary"  # 中专/高中
     junior_or_below = "junior_or_below"  # 初中及以下
-
-
-class Category(StrEnum):
-    """党员类别 (several may apply)"""
-
-    community = "community"  # 社区党员
-    retired = "retired"  # 离退休党员
-    in_service = "in_service"  # 在职党员
-    mobile = "mobile"  # 流动党员
-    laid_off = "laid_off"  # 下岗职工党员
-    agreement_terminated = "agreement_terminated"  # 协解党员
-    family = "family"  # 家属党员
-    veteran = "veteran"  # 复转军人党员
-    non_public_economy = "non_public_economy"  # 非公经济党员
-
-
-class MemberStatus(StrEnum):
-    active = "active"  # 正常
-    mobile = "mobile"  # 流动在外
-    transferred_out = "transferred_out"  # 已转出
-    deceased = "deceased"  # 已故
-    left = "left"  # 出党/停止党籍
-    merged = "merged"  # 重复记录已合并
 
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]

@@ -31,6 +31,7 @@ from shared.contracts.members import (
     MEMBER_REGISTERED,
     MEMBER_UPDATED,
 )
+from shared.contracts.vocabulary import LIVE_STATUSES
 from shared.errors import AppError, NotFound, invalid, stale_version
 
 
@@ -162,7 +163,7 @@ async def update_member(
     session: AsyncSession, member_id: uuid.UUID, data: MemberUpdate, ctx: Context
 ) -> Member:
     member = await _locked(session, member_id, data.version)
-    if member.status not in ("active", "mobile"):
+    if member.status not in LIVE_STATUSES:
         raise AppError(409, "member_inactive", "该党员记录已停用，不能修改")
     before = snapshot(member)
     values = _fields(data)
@@ -225,7 +226,7 @@ async def deactivate_member(
     session: AsyncSession, member_id: uuid.UUID, data: MemberDeactivate, ctx: Context
 ) -> Member:
     member = await _locked(session, member_id, data.version)
-    if member.status not in ("active", "mobile"):
+    if member.status not in LIVE_STATUSES:
         raise AppError(409, "member_inactive", "该党员记录已停用")
     before = snapshot(member)
     member.status = data.status

@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.access import member_for, organization_for, organizations_visible
 from services.members.models import Member
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import OrgKind
 from services.members.registry.service import Context
 from services.members.reportin import queries, service
 from services.members.reportin.models import ReportIn
@@ -40,6 +39,7 @@ from services.members.reportin.schemas import (
 from shared.auth.deps import PrincipalDep, require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.contracts.vocabulary import OrgKind
 from shared.errors import AppError, NotFound, invalid
 from shared.paging import CURSOR, LIMIT
 from shared.runtime import RuntimeDep, SessionDep

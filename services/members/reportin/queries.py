@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import OrgKind
 from services.members.registry.repository import MemberRepository
 from services.members.reportin.models import ReportIn
 from services.members.reportin.repository import ReportInRepository, page_key
@@ -20,6 +19,7 @@ from services.members.reportin.schemas import (
     ReportInRate,
     ReportInStatus,
 )
+from shared.contracts.vocabulary import OrgKind
 from shared.errors import NotFound
 from shared.paging import decode_cursor, page_of
 

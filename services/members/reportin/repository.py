@@ -16,8 +16,7 @@ from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.reportin.models import ACTIVE, ReportIn
 from services.members.reportin.schemas import ReportInOut
-
-LIVE = ("active", "mobile")
+from shared.contracts.vocabulary import LIVE_STATUSES
 
 _unit = aliased(Organization, name="unit")
 _community = aliased(Organization, name="community")
@@ -119,7 +118,10 @@ class ReportInRepository:
             select(unit.id, func.count(Member.id), func.count(Member.id).filter(reported))
             .select_from(unit)
             .join(home, or_(home.id == unit.id, under))
-            .join(Member, and_(Member.home_organization_id == home.id, Member.status.in_(LIVE)))
+            .join(
+                Member,
+                and_(Member.home_organization_id == home.id, Member.status.in_(LIVE_STATUSES)),
+            )
             .where(unit.id.in_(unit_ids))
             .group_by(unit.id)
         )

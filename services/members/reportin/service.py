@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.audit import service as audit
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import OrganizationRepository
-from services.members.organizations.tree import OrgKind
 from services.members.registry.repository import MemberRepository
 from services.members.reportin.events import publish, report_in_state
 from services.members.reportin.models import ACTIVE, ENDED, ReportIn
-from services.members.reportin.repository import LIVE, ReportInRepository
+from services.members.reportin.repository import ReportInRepository
 from services.members.reportin.schemas import ReportInCreate, ReportInEnd
 from shared.contracts import Contract
 from shared.contracts.reportin import REPORT_IN_ENDED, REPORT_IN_RECORDED
+from shared.contracts.vocabulary import LIVE_STATUSES, OrgKind
 from shared.errors import AppError, NotFound, invalid
 
 if TYPE_CHECKING:  # registry.service will call end_active_report_in: no import cycle
@@ -116,7 +116,7 @@ async def record_report_in(
     member = await MemberRepository(session).get(member_id, for_update=True)
     if member is None:
         raise NotFound("未找到该党员")
-    if member.status not in LIVE:
+    if member.status not in LIVE_STATUSES:
         raise AppError(409, "member_inactive", "该党员记录已停用，不能报到")
     unit = await _unit_of(session, member.home_organization_id)
     reported_on = _not_future("reported_on", data.reported_on)

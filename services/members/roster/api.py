@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
 from services.members.access import organization_for
 from services.members.registry import present
-from services.members.registry.schemas import MemberStatus
 from services.members.registry.service import Context
 from services.members.roster import service
 from services.members.roster.export import content_disposition, export_roster
@@ -17,6 +16,7 @@ from services.members.roster.files import MAX_BYTES
 from shared.auth.deps import require
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.contracts.vocabulary import MemberStatus
 from shared.errors import AppError, ErrorBody
 from shared.runtime import RuntimeDep, SessionDep
 from shared.spreadsheets.writer import XLSX_MEDIA_TYPE

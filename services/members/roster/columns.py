@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from services.members.registry.schemas import Category, Education, Gender, MemberStatus
+from services.members.registry.schemas import Education, Gender
+from shared.contracts.vocabulary import CATEGORY_LABELS, Category
 
 
 class Kind(StrEnum):
@@ -91,26 +92,6 @@ EDUCATION_LABELS = {
     Education.junior_or_below: "初中及以下",
 }
 
-CATEGORY_LABELS = {
-    Category.community: "社区党员",
-    Category.retired: "离退休党员",
-    Category.in_service: "在职党员",
-    Category.mobile: "流动党员",
-    Category.laid_off: "下岗职工党员",
-    Category.agreement_terminated: "协解党员",
-    Category.family: "家属党员",
-    Category.veteran: "复转军人党员",
-    Category.non_public_economy: "非公经济党员",
-}
-
-STATUS_LABELS = {
-    MemberStatus.active: "正常",
-    MemberStatus.mobile: "流动在外",
-    MemberStatus.transferred_out: "已转出",
-    MemberStatus.deceased: "已故",
-    MemberStatus.left: "出党/停止党籍",
-    MemberStatus.merged: "重复记录已合并",
-}
 
 YES, NO = "是", "否"
 

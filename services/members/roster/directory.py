@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.members.organizations.tree import HOME_KINDS, OrgKind
+from services.members.organizations.tree import HOME_KINDS
+from shared.contracts.vocabulary import OrgKind
 
 _PATH_SEPARATOR = re.compile(r"\s*[/／>＞]\s*")
 

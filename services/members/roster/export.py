@@ -14,14 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.models import Member
 from services.members.registry.present import MASKS
-from services.members.registry.schemas import Category, Education, Gender, MemberStatus
+from services.members.registry.schemas import Education, Gender
 from services.members.roster.columns import (
-    CATEGORY_LABELS,
     COLUMNS,
     EDUCATION_LABELS,
     GENDER_LABELS,
     NO,
-    STATUS_LABELS,
     YES,
     Column,
     Kind,
@@ -29,6 +27,7 @@ from services.members.roster.columns import (
 from services.members.roster.directory import OrgDirectory
 from services.members.roster.files import SHEET_NAME
 from services.members.roster.repository import RosterRepository
+from shared.contracts.vocabulary import CATEGORY_LABELS, STATUS_LABELS, Category, MemberStatus
 from shared.errors import NotFound
 from shared.spreadsheets.writer import (
     DATE_FORMAT,

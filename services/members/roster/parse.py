@@ -17,7 +17,6 @@ from services.members.registry.validation import normalize_id_number, normalize_
 from services.members.roster.columns import (
     BY_HEADER,
     CATEGORIES,
-    CATEGORY_LABELS,
     COLUMNS,
     EDUCATION_LABELS,
     EDUCATIONS,
@@ -31,6 +30,7 @@ from services.members.roster.columns import (
 )
 from services.members.roster.directory import OrgDirectory, UnknownOrganization
 from services.members.roster.files import Table
+from shared.contracts.vocabulary import CATEGORY_LABELS
 from shared.spreadsheets.reader import Cell, blank
 
 

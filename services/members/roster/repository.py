@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import ACTIVE, in_subtree
-from services.members.organizations.tree import OrgKind
 from services.members.roster.directory import OrgEntry
 from services.members.roster.known import RosterEntry
+from shared.contracts.vocabulary import OrgKind
 
 # An existing record of a person in the file: its id and community.
 Found = tuple[uuid.UUID, uuid.UUID]

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.members.access import organization_for
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import OrgKind
 from services.members.registry.service import Context
 from services.members.sync import service
 from services.members.sync.models import UnitMemberLink
@@ -28,6 +27,7 @@ from shared.auth.deps import require
 from shared.auth.limits import Limiter, TooManyRequests
 from shared.auth.principal import Principal
 from shared.auth.roles import Action
+from shared.contracts.vocabulary import OrgKind
 from shared.errors import NotFound
 from shared.runtime import RuntimeDep, SessionDep
 from shared.web import CorrelationIdDep

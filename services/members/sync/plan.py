@@ -14,9 +14,9 @@ from typing import Any, Literal
 from services.members.registry.bulk import MemberRow, new_row
 from services.members.registry.service import check_identity_and_dates
 from services.members.sync.schemas import RowError
+from shared.contracts.vocabulary import LIVE_STATUSES
 from shared.errors import AppError
 
-LIVE = ("active", "mobile")
 # Fields that say where a member belongs: a unit's sync sets them only on members whose
 # organization relationship is with that unit.
 PLACEMENT = frozenset({"home_organization_id", "community_id", "district_id", "branch_id"})
@@ -132,7 +132,7 @@ def plan_sync(
     for row in rows:
         member = linked.get(row.external_id)
         if row.deleted:
-            if member is not None and member["status"] in LIVE:
+            if member is not None and member["status"] in LIVE_STATUSES:
                 _leave(plan, unit_id, row.external_id, member, now, row.index)
             else:
                 plan.unchanged.append(row.external_id)
@@ -151,7 +151,7 @@ def plan_sync(
             )
     if mode == "full" and not keep_missing:
         for external_id, member in linked.items():
-            if external_id not in listed and member["status"] in LIVE:
+            if external_id not in listed and member["status"] in LIVE_STATUSES:
                 _leave(plan, unit_id, external_id, member, now, None)
     return plan
 
@@ -174,7 +174,7 @@ def _new_row(
         message = f"该身份证号已对应本单位编号 {linked_as} 的党员，请勿重复报送"
         plan.errors.append(_error(row, message, "id_number"))
         return
-    if existing["status"] not in (*LIVE, LEFT_UNIT_STATUS):
+    if existing["status"] not in (*LIVE_STATUSES, LEFT_UNIT_STATUS):
         plan.errors.append(_error(row, "该身份证号对应的党员记录已停用，请联系社区核实"))
         return
     own = existing["home_organization_id"] == unit_id
@@ -190,7 +190,7 @@ def _new_row(
 
 
 def _known_row(plan: Plan, unit_id: uuid.UUID, row: Row, member: MemberRow, now: datetime) -> None:
-    if member["status"] not in (*LIVE, LEFT_UNIT_STATUS):
+    if member["status"] not in (*LIVE_STATUSES, LEFT_UNIT_STATUS):
         plan.errors.append(_error(row, "该党员记录已停用（已故、出党或已合并），不能通过同步恢复"))
         return
     changes = changes_for(member, row.values, member["home_organization_id"] == unit_id)

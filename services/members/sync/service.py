@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import OrgKind
 from services.members.registry import bulk as registry_bulk
 from services.members.registry import duplicates
 from services.members.registry.service import Context, check_identity_and_dates
@@ -29,6 +28,7 @@ from services.members.sync.schemas import (
     SyncRow,
     summary_line,
 )
+from shared.contracts.vocabulary import OrgKind
 from shared.errors import AppError, NotFound, validation_message
 from shared.log import get_logger
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
-from services.members.organizations.tree import HOME_KINDS, OrgKind
+from services.members.organizations.tree import HOME_KINDS
 from services.members.registry.events import publish
 from services.members.registry.home import Placement, place
 from services.members.registry.repository import MemberRepository
@@ -26,9 +26,9 @@ from services.members.transfers.events import record, snapshot
 from services.members.transfers.models import PENDING, Transfer
 from services.members.transfers.schemas import TransferAnswer, TransferCreate, TransferDecision
 from shared.contracts.members import MEMBER_TRANSFERRED
+from shared.contracts.vocabulary import LIVE_STATUSES, OrgKind
 from shared.errors import AppError, NotFound, invalid, stale_version
 
-MOVABLE = ("active", "mobile")
 STATUS_LABELS = {
     "accepted": "已被接收",
     "rejected": "已被拒绝",
@@ -93,7 +93,7 @@ async def request_transfer(
     member = await _member(session, data.member_id, lock=True)
     if member.version != data.member_version:
         raise stale_version()
-    if member.status not in MOVABLE:
+    if member.status not in LIVE_STATUSES:
         raise AppError(409, "member_inactive", "该党员记录已停用，不能办理组织关系转接")
     if member.home_organization_id is None:
         raise AppError(409, "no_home_organization", "该党员没有组织关系所在党组织，不能转接")
@@ -171,7 +171,7 @@ async def accept_transfer(
         raise NotFound("未找到该转接申请")
     member = await _member(session, member_id, lock=True)
     transfer = await _locked(session, transfer_id, data.version)
-    if member.status not in MOVABLE:
+    if member.status not in LIVE_STATUSES:
         raise AppError(409, "member_inactive", "该党员记录已停用，不能接收其组织关系")
     if member.home_organization_id == transfer.to_organization_id:
         raise AppError(409, "already_there", "该党员的组织关系已在接收党组织，请撤回该申请")
