@@ -7,7 +7,9 @@ them in each service's migrations like any other table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 
 OUTBOX_CHANNEL = "outbox"
@@ -99,3 +102,103 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         Index("ix_dead_letters_pending", "id", postgresql_where=text("replayed_at IS NULL")),
     )
     return MessagingTables(outbox, inbox, dead_letters)
+
+
+def create_messaging_tables(op: Any) -> None:
+    """The outbox, inbox and dead letters with the outbox's wake-up trigger, as a
+    service's first revision creates them (``op``: alembic.op)."""
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("consumer", sa.Text(), nullable=False),
+        sa.Column("topic", sa.Text(), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("key", sa.LargeBinary(), nullable=True),
+        sa.Column("value", sa.LargeBinary(), nullable=True),
+        sa.Column(
+            "headers",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.Text(), nullable=True),
+        sa.Column("event_type", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "failed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letters")),
+    )
+    op.create_index(
+        "ix_dead_letters_pending",
+        "dead_letters",
+        ["id"],
+        unique=False,
+        postgresql_where=sa.text("replayed_at IS NULL"),
+    )
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.Text(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_type", sa.Text(), nullable=False),
+        sa.Column(
+            "processed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_type", sa.Text(), nullable=False),
+        sa.Column("topic", sa.Text(), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("value", sa.LargeBinary(), nullable=False),
+        sa.Column(
+            "headers",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+    )
+    op.create_index(
+        "ix_outbox_unsent",
+        "outbox",
+        ["id"],
+        unique=False,
+        postgresql_where=sa.text("sent_at IS NULL"),
+    )
+    # Wake the outbox relay on commit (LISTEN/NOTIFY); autogenerate does not see triggers.
+    op.execute(NOTIFY_FUNCTION_SQL)
+    op.execute(NOTIFY_TRIGGER_SQL)
+
+
+def drop_messaging_tables(op: Any) -> None:
+    for sql in DROP_NOTIFY_SQL:
+        op.execute(sql)
+    op.drop_index(
+        "ix_outbox_unsent", table_name="outbox", postgresql_where=sa.text("sent_at IS NULL")
+    )
+    op.drop_table("outbox")
+    op.drop_table("inbox")
+    op.drop_index(
+        "ix_dead_letters_pending",
+        table_name="dead_letters",
+        postgresql_where=sa.text("replayed_at IS NULL"),
+    )
+    op.drop_table("dead_letters")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth.deps import OPEN, BearerToken, allow, person, require
-from shared.auth.roles import Action
+from shared.auth.roles import OPERATE
 from shared.errors import AppError, NotFound, error_response
 from shared.log import get_logger
 from shared.messaging_tables import MessagingTables
@@ -25,7 +25,7 @@ from shared.runtime import RuntimeDep
 log = get_logger(__name__)
 ops_router = APIRouter(tags=["运维"])
 # Dead letters and metrics are for the operations role only.
-operations = require(Action.operate)
+operations = require(OPERATE)
 OperationsDep = Annotated[object, Depends(operations)]
 
 
@@ -36,7 +36,7 @@ async def metrics_access(request: Request, token: BearerToken) -> None:
     header = request.headers.get("authorization", "")
     if secret is not None and hmac.compare_digest(header.encode(), f"Bearer {secret}".encode()):
         return
-    allow(await person(request, token), Action.operate)
+    allow(await person(request, token), OPERATE)
 
 
 @ops_router.get("/livez", summary="进程存活", openapi_extra=OPEN)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import APIRouter, Depends, Request
@@ -39,6 +39,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     handlers: Mapping[str, HandlerEntry] = field(default_factory=dict)
     consumes: Sequence[str] = ()  # names of the producing services whose topics it reads
+    audit: type[Any] | None = None  # the service's audit table (``shared.audit.AuditColumns``)
 
 
 class ServiceRuntime:

@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx
 
-from services.members.organizations.events import Context
 from services.members.organizations.schemas import OrganizationCreate
 from services.members.organizations.service import create_organization
 from shared.auth.principal import Grant
 from shared.auth.roles import Role
 from shared.db import unit_of_work
+from shared.writes import write_context
 from tests.platform import ServiceClient
 
 
@@ -39,7 +39,7 @@ async def create_district(client: ServiceClient, name: str) -> uuid.UUID:
         org = await create_organization(
             session,
             OrganizationCreate.model_validate({"kind": "district", "name": name}),
-            Context(topic=runtime.own_topic, actor="cli:test"),
+            write_context(runtime.spec, runtime.settings, actor="cli:test"),
         )
     client.grants.append(Grant(Role.district_admin, org.id))
     return org.id

@@ -24,13 +24,14 @@ from stdnum.cn import ric
 from bench.members_sync.roster import COMMUNITIES, bench_roster, cpu_lines
 from bench.pipeline.infra import start_infra
 from bench.pipeline.runs import CpuClock, RunResult
+from services.members.app import SPEC
 from services.members.organizations.models import Organization
-from services.members.registry.service import Context
 from services.members.sync.schemas import SyncRequest
 from services.members.sync.service import parse_rows, sync_unit
 from shared.cli import tune_gc
 from shared.db import asyncpg_dsn, create_engine, session_factory, unit_of_work
 from shared.log import configure_logging
+from shared.writes import WriteContext
 
 TARGET_SECONDS = 5.0
 TARGET_RATIO = 0.2
@@ -88,7 +89,12 @@ async def run_sync(url: str, rows: list[dict[str, Any]], unit: uuid.UUID) -> Run
     engine = create_engine(url)
     try:
         request = SyncRequest(mode="full", members=rows)
-        ctx = Context(topic="bench.members.events", actor="bench")
+        ctx = WriteContext(
+            topic="bench.members.events",
+            outbox=SPEC.tables.outbox,
+            audit_model=SPEC.audit,
+            actor="bench",
+        )
         clock = CpuClock()
         started = time.perf_counter()
         async with unit_of_work(session_factory(engine)) as session:

@@ -18,8 +18,8 @@ import asyncpg
 from stdnum.cn import ric
 
 from bench.pipeline.runs import CpuClock, RunResult
+from services.members.app import SPEC
 from services.members.organizations.models import Organization
-from services.members.registry.service import Context
 from services.members.roster.columns import COLUMNS
 from services.members.roster.directory import OrgDirectory, OrgEntry
 from services.members.roster.export import cell_value
@@ -28,6 +28,7 @@ from services.members.roster.service import import_roster
 from shared.cli import tune_gc
 from shared.db import asyncpg_dsn, create_engine, session_factory, unit_of_work
 from shared.spreadsheets.writer import csv_text
+from shared.writes import WriteContext
 
 COMMUNITIES = 20
 BRANCH_NAME = "第一党支部"
@@ -212,7 +213,12 @@ class Stages:
 async def run_import(url: str, files: list[RosterFile], stages: Stages) -> RunResult:
     engine = create_engine(url)
     try:
-        ctx = Context(topic="bench.members.events", actor="bench")
+        ctx = WriteContext(
+            topic="bench.members.events",
+            outbox=SPEC.tables.outbox,
+            audit_model=SPEC.audit,
+            actor="bench",
+        )
         total = sum(len(f.members) for f in files)
         clock = CpuClock()
         started = time.perf_counter()

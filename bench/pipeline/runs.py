@@ -16,8 +16,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from services.activities.directory import MemberProjection
 from services.activities.handlers import HANDLERS
-from services.activities.members.models import MemberProjection
 from services.activities.models import messaging as activities_tables
 from services.activities.settings import ActivitiesSettings
 from services.members.models import messaging as members_tables

@@ -30,7 +30,7 @@ from openpyxl import Workbook
 
 from bench.pipeline.infra import start_infra
 from bench.pipeline.runs import CpuClock, RunResult
-from services.members.organizations.events import Context
+from services.members.app import SPEC
 from services.members.organizations.schemas import OrganizationCreate
 from services.members.organizations.service import create_organization
 from shared.auth.keys import DEV_PRIVATE_KEY
@@ -38,6 +38,7 @@ from shared.auth.principal import Grant
 from shared.auth.roles import Role
 from shared.auth.tokens import TokenSigner
 from shared.db import create_engine, session_factory, unit_of_work
+from shared.writes import WriteContext
 
 
 @dataclass
@@ -94,7 +95,9 @@ def bombs() -> list[Bomb]:
 
 async def make_tree(url: str) -> tuple[uuid.UUID, uuid.UUID]:
     engine = create_engine(url)
-    ctx = Context(topic="bench", actor="cli:bench")
+    ctx = WriteContext(
+        topic="bench", outbox=SPEC.tables.outbox, audit_model=SPEC.audit, actor="cli:bench"
+    )
     try:
         async with unit_of_work(session_factory(engine)) as session:
             parent = None

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.activities.directory import DIRECTORY
 from services.activities.handlers import HANDLERS
-from services.activities.members.api import router as members_router
 from services.activities.models import ActivitiesBase, messaging
-from services.activities.organizations.api import router as organizations_router
 from services.activities.settings import ActivitiesSettings
 from shared.app import create_service_app
 from shared.runtime import Mode, ServiceSpec
@@ -14,7 +13,7 @@ SPEC = ServiceSpec(
     name="activities",
     metadata=ActivitiesBase.metadata,
     tables=messaging,
-    routers=[members_router, organizations_router],
+    routers=DIRECTORY.routers,
     handlers=HANDLERS,
     consumes=["members"],
 )

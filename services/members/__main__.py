@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services.members.accounts.cli import create_account_command, create_district_command
-from services.members.app import create_app
+from services.members.app import SPEC, create_app
 from services.members.demo import demo_command
 from services.members.onboarding.schemas import OnboardingReport, parse_description
 from services.members.onboarding.service import onboard_community, render_report
-from services.members.organizations.events import Context
 from services.members.roster.cli import import_roster_command
 from services.members.settings import MembersSettings
 from shared.cli import cli_actor, main
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.errors import AppError
 from shared.log import configure_logging, get_logger
+from shared.writes import write_context
 
 log = get_logger("services.members.onboard")
 
@@ -54,7 +54,7 @@ def onboard(settings: MembersSettings, args: Sequence[str]) -> int:
 async def _onboard(settings: MembersSettings, raw: bytes, *, is_yaml: bool) -> OnboardingReport:
     description = parse_description(raw, is_yaml=is_yaml)
     engine = create_engine(settings.database_url, pool_size=1)
-    ctx = Context(topic=settings.topic("members"), actor=cli_actor())
+    ctx = write_context(SPEC, settings, actor=cli_actor())
     try:
         # One transaction; the outbox rows it writes are published by the running service.
         async with unit_of_work(session_factory(engine)) as session:

@@ -12,6 +12,7 @@ from services.members.accounts.throttle import SignInThrottle
 from services.members.apikeys import service as apikeys
 from services.members.apikeys.api import router as apikeys_router
 from services.members.audit.api import router as audit_router
+from services.members.audit.models import AuditEntry
 from services.members.figures.api import router as figures_router
 from services.members.handlers import HANDLERS
 from services.members.models import MembersBase, messaging
@@ -51,6 +52,7 @@ SPEC = ServiceSpec(
     ],
     handlers=HANDLERS,
     consumes=[],
+    audit=AuditEntry,
 )
 
 

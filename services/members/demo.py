@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.members.accounts.bootstrap import ensure_account, ensure_district
-from services.members.organizations.events import Context
+from services.members.app import SPEC
 from services.members.settings import MembersSettings
 from shared.auth.roles import ROLE_LABELS, Role
 from shared.db import create_engine, session_factory, unit_of_work
+from shared.writes import write_context
 
 DEMO_DISTRICT = "示范区"
 
@@ -89,7 +90,7 @@ DEMO_PASSWORD = "gongjian2026"
 async def _bootstrap(settings: MembersSettings) -> str:
     """The district and its admin, and the operations account: the operators' part."""
     engine = create_engine(settings.database_url, pool_size=1)
-    ctx = Context(topic=settings.topic("members"), actor="cli:demo")
+    ctx = write_context(SPEC, settings, actor="cli:demo")
     try:
         async with unit_of_work(session_factory(engine)) as session:
             district = await ensure_district(session, DEMO_DISTRICT, ctx)
@@ -104,7 +105,7 @@ async def _bootstrap(settings: MembersSettings) -> str:
                     password=DEMO_PASSWORD,
                     role=role,
                     node_id=node,
-                    actor="cli:demo",
+                    ctx=ctx,
                 )
             return str(district.id)
     finally:

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.notify.directory import DIRECTORY
 from services.notify.handlers import HANDLERS
-from services.notify.members.api import router as members_router
 from services.notify.models import NotifyBase, messaging
-from services.notify.organizations.api import router as organizations_router
 from services.notify.settings import NotifySettings
 from shared.app import create_service_app
 from shared.runtime import Mode, ServiceSpec
@@ -14,7 +13,7 @@ SPEC = ServiceSpec(
     name="notify",
     metadata=NotifyBase.metadata,
     tables=messaging,
-    routers=[members_router, organizations_router],
+    routers=DIRECTORY.routers,
     handlers=HANDLERS,
     consumes=["members"],
 )

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.scoring.directory import DIRECTORY
 from services.scoring.handlers import HANDLERS
-from services.scoring.members.api import router as members_router
 from services.scoring.models import ScoringBase, messaging
-from services.scoring.organizations.api import router as organizations_router
 from services.scoring.settings import ScoringSettings
 from shared.app import create_service_app
 from shared.runtime import Mode, ServiceSpec
@@ -14,7 +13,7 @@ SPEC = ServiceSpec(
     name="scoring",
     metadata=ScoringBase.metadata,
     tables=messaging,
-    routers=[members_router, organizations_router],
+    routers=DIRECTORY.routers,
     handlers=HANDLERS,
     consumes=["members"],
 )

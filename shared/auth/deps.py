@@ -13,7 +13,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
+from shared.auth.roles import Permission
 from shared.auth.tokens import InvalidToken, TokenVerifier
 from shared.errors import AppError
 
@@ -40,7 +40,8 @@ def _bearer(request: Request) -> str | None:
     return key or None
 
 
-async def _authenticate(request: Request) -> Principal:
+async def authenticate(request: Request) -> Principal:
+    """The caller, from the bearer token or API key (once per request)."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
@@ -64,7 +65,7 @@ async def _authenticate(request: Request) -> Principal:
 
 
 # What the OpenAPI document declares, so /docs has an Authorize button and generated
-# clients know how to sign in. The schemes are documentation: ``_authenticate`` reads
+# clients know how to sign in. The schemes are documentation: ``authenticate`` reads
 # the headers itself (an API key may come as ``Authorization: Bearer gjk_…`` too).
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -87,7 +88,7 @@ OPEN: dict[str, Any] = {"security": []}
 
 async def person(request: Request, _token: BearerToken) -> Principal:
     """A signed-in person (staff or member); unit systems' API keys are refused."""
-    principal = await _authenticate(request)
+    principal = await authenticate(request)
     if principal.kind == "api_key":
         raise forbidden("API 密钥只能用于同步和报表接口")
     return principal
@@ -95,7 +96,7 @@ async def person(request: Request, _token: BearerToken) -> Principal:
 
 async def caller(request: Request, _token: BearerToken, _key: _Key) -> Principal:
     """A signed-in person or a unit system with its API key."""
-    return await _authenticate(request)
+    return await authenticate(request)
 
 
 PrincipalDep = Annotated[Principal, Depends(person)]
@@ -103,14 +104,14 @@ PrincipalDep = Annotated[Principal, Depends(person)]
 CallerDep = Annotated[Principal, Depends(caller)]
 
 
-def allow(principal: Principal, action: Action) -> Principal:
+def allow(principal: Principal, action: Permission) -> Principal:
     """The principal, if any of its roles allows ``action``; 403 otherwise."""
     if not principal.can(action):
         raise forbidden()
     return principal
 
 
-def require(action: Action, *, api_keys: bool = False) -> Callable[..., Awaitable[Principal]]:
+def require(action: Permission, *, api_keys: bool = False) -> Callable[..., Awaitable[Principal]]:
     """A dependency that refuses callers whose roles never allow ``action``; with
     ``api_keys`` a unit system's API key may call the route too."""
     if api_keys:

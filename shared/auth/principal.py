@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
-from shared.auth.roles import ABOVE_COMMUNITY, ALLOWED, Action, Role
+from shared.auth.roles import Permission, Role
 
 
 @dataclass(frozen=True)
@@ -28,24 +27,24 @@ class Principal:
     grants: tuple[Grant, ...] = ()
     # Set when the account belongs to a Party member (self-service).
     member_id: uuid.UUID | None = None
-    # An API key acts for one unit and only on the actions listed here.
-    only: frozenset[Action] | None = field(default=None)
+    # An API key acts for one unit and only with the permissions named here.
+    only: frozenset[str] | None = field(default=None)
 
     @property
     def actor(self) -> str:
         return f"{self.kind}:{self.subject}"
 
-    def can(self, action: Action) -> bool:
-        if self.only is not None and action not in self.only:
+    def can(self, permission: Permission) -> bool:
+        if self.only is not None and permission.name not in self.only:
             return False
-        return any(g.role in ALLOWED[action] for g in self.grants)
+        return any(g.role in permission.roles for g in self.grants)
 
-    def nodes_for(self, action: Action) -> list[uuid.UUID]:
-        """The roots of the subtrees in which the principal may do ``action``."""
-        if self.only is not None and action not in self.only:
+    def nodes_for(self, permission: Permission) -> list[uuid.UUID]:
+        """The roots of the subtrees in which the principal has ``permission``."""
+        if self.only is not None and permission.name not in self.only:
             return []
         return sorted(
-            {g.node_id for g in self.grants if g.role in ALLOWED[action] and g.node_id},
+            {g.node_id for g in self.grants if g.role in permission.roles and g.node_id},
             key=str,
         )
 
@@ -53,34 +52,3 @@ class Principal:
         return node_id is not None and any(
             g.role == role and g.node_id == node_id for g in self.grants
         )
-
-    def sees_personal_data(
-        self, member_id: uuid.UUID | None, places: Collection[uuid.UUID]
-    ) -> bool:
-        """Mobile, ID number and address in full: for the member themself and for whoever
-        may change the record — a grant allowing ``Action.write`` on one of ``places``,
-        the member's home organization and residential community with all their
-        ancestors (the same reach ``access.members_visible`` gives writes). So the
-        district, street and community admins over the member and the admin of the unit
-        holding an in-service member's organization relationship see it in full; the
-        read-only roles (branch secretary, group leader) and unit systems' keys don't."""
-        if member_id is not None and self.member_id == member_id:
-            return True
-        return not set(self.nodes_for(Action.write)).isdisjoint(places)
-
-    def reads_personal_data_from_above(
-        self, member_id: uuid.UUID | None, places: Collection[uuid.UUID]
-    ) -> bool:
-        """Personal data in full only through a district or street grant: such a read is
-        audited (the community's and the unit's own admins keep the record; the member
-        reads their own)."""
-        if not self.sees_personal_data(member_id, places):
-            return False
-        if member_id is not None and self.member_id == member_id:
-            return False
-        local = {
-            g.node_id
-            for g in self.grants
-            if g.role in ALLOWED[Action.write] and g.role not in ABOVE_COMMUNITY
-        }
-        return local.isdisjoint(places)

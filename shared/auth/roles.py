@@ -1,11 +1,12 @@
-"""Roles, the tree nodes they may be bound to, and what each may do.
+"""Roles (the same on every service: access tokens carry them) and permissions.
 
 A grant binds one role to one organization node and its subtree. What a role may do is
-an :class:`Action`; which rows it may do it to is the grant's subtree (see
+a service's :class:`Permission`; which rows it may do it to is the grant's subtree (see
 ``shared.auth.scope``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -31,26 +32,16 @@ ROLE_LABELS: dict[Role, str] = {
     Role.operations: "运维",
 }
 
-# The organization kinds a grant of each role may be bound to.
-NODE_KINDS: dict[Role, frozenset[str]] = {
-    Role.district_admin: frozenset({"district"}),
-    Role.street_admin: frozenset({"street"}),
-    Role.community_admin: frozenset({"community"}),
-    Role.branch_secretary: frozenset({"committee", "general_branch", "branch"}),
-    Role.group_leader: frozenset({"group"}),
-    Role.unit_admin: frozenset({"unit"}),
-}
 
+@dataclass(frozen=True)
+class Permission:
+    """Something a service lets callers do: a name (what a unit's API key lists, what
+    messages name) and the roles allowed to. Each service declares its permissions in its
+    own ``policy`` module; which rows a permission reaches is the grant's subtree
+    (``shared.auth.scope``)."""
 
-class Action(StrEnum):
-    read = "read"  # see members, organizations, report-ins, transfers in scope
-    write = "write"  # register, change, move, merge members; report-in; transfers
-    organize = "organize"  # create, rename, move, deactivate organizations
-    sync = "sync"  # a unit's member sync
-    manage_keys = "manage_keys"  # create and revoke a unit's API keys
-    manage_accounts = "manage_accounts"  # create accounts, grant and revoke roles
-    audit = "audit"  # read the audit log
-    operate = "operate"  # metrics and dead letters
+    name: str
+    roles: frozenset[Role]
 
 
 ADMINS = frozenset({Role.district_admin, Role.street_admin, Role.community_admin})
@@ -58,16 +49,8 @@ ADMINS = frozenset({Role.district_admin, Role.street_admin, Role.community_admin
 ABOVE_COMMUNITY = frozenset({Role.district_admin, Role.street_admin})
 STAFF = ADMINS | {Role.branch_secretary, Role.group_leader, Role.unit_admin}
 
-ALLOWED: dict[Action, frozenset[Role]] = {
-    Action.read: STAFF,
-    Action.write: ADMINS | {Role.unit_admin},
-    Action.organize: ADMINS,
-    Action.sync: frozenset({Role.unit_admin}),
-    Action.manage_keys: ADMINS | {Role.unit_admin},
-    Action.manage_accounts: ADMINS | {Role.unit_admin},
-    Action.audit: ADMINS | {Role.unit_admin},
-    Action.operate: frozenset({Role.operations}),
-}
+# Every service's /metrics and /ops/* (dead letters).
+OPERATE = Permission("operate", frozenset({Role.operations}))
 
 # A role may grant only roles at or below its own level.
 RANK: dict[Role, int] = {

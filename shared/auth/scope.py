@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
+from shared.auth.roles import Permission
 from shared.db import uuid_array
+from shared.errors import NotFound
 
 
 def subtree_of(org_id: Any, ancestor_ids: Any, nodes: Sequence[uuid.UUID]) -> Any:
@@ -32,7 +35,7 @@ def subtree_of(org_id: Any, ancestor_ids: Any, nodes: Sequence[uuid.UUID]) -> An
 
 def visible(
     principal: Principal,
-    action: Action,
+    action: Permission,
     anchors: Sequence[Any],
     org_id: Any,
     ancestor_ids: Any,
@@ -53,9 +56,58 @@ async def get_visible(
     org_id: Any,
     ancestor_ids: Any,
     *,
-    action: Action = Action.read,
+    action: Permission,
 ) -> Any:
     """The row matching ``where`` if one of its ``anchors`` is in the caller's reach for
     ``action``; None otherwise (the caller answers 404 either way)."""
     query = select(model).where(where, visible(principal, action, anchors, org_id, ancestor_ids))
     return (await session.scalars(query.limit(1))).first()
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a service's table is placed in the tree for access: its anchor columns (the
+    organizations a row belongs to) and the service's organization table (id and
+    ``ancestor_ids``)."""
+
+    anchors: Sequence[Any]
+    org_id: Any
+    ancestor_ids: Any
+
+    def visible(self, principal: Principal, action: Permission) -> ColumnElement[bool]:
+        return visible(principal, action, self.anchors, self.org_id, self.ancestor_ids)
+
+
+async def _exists(session: AsyncSession, model: Any, where: ColumnElement[bool]) -> bool:
+    # FROM named: a filter that folds to false (no grant for the action) keeps its table.
+    query = select(literal(1)).select_from(model).where(where)
+    return bool(await session.scalar(select(query.exists())))
+
+
+async def find_in_reach(
+    session: AsyncSession,
+    model: Any,
+    where: ColumnElement[bool],
+    principal: Principal,
+    action: Permission,
+    reach: Reach,
+    *,
+    read: Permission,
+    not_found: str,
+    for_update: bool = False,
+) -> Any:
+    """The row matching ``where`` when ``action`` is allowed on it. Out of the caller's
+    sight it answers 404 exactly as a row that doesn't exist (``not_found``); a row the
+    caller sees (``read``) but may not do this to answers 403."""
+    if not await _exists(session, model, and_(where, reach.visible(principal, action))):
+        readable = and_(where, reach.visible(principal, read))
+        if action != read and await _exists(session, model, readable):
+            raise forbidden()
+        raise NotFound(not_found)
+    query = select(model).where(where)
+    if for_update:  # locked: read the row as it is now, not as the session last saw it
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = (await session.scalars(query)).first()
+    if row is None:  # pragma: no cover - checked above in the same transaction
+        raise NotFound(not_found)
+    return row

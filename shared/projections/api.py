@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from shared.auth.deps import PrincipalDep
+from shared.auth.roles import Permission
 from shared.auth.scope import get_visible
 from shared.errors import NotFound
 from shared.projections.models import MemberProjectionColumns, OrganizationProjectionColumns
@@ -47,7 +48,9 @@ class OrganizationView(BaseModel):
 
 
 def member_router(
-    members: type[MemberProjectionColumns], organizations: type[OrganizationProjectionColumns]
+    members: type[MemberProjectionColumns],
+    organizations: type[OrganizationProjectionColumns],
+    read: Permission,
 ) -> APIRouter:
     """``GET /members/{member_id}`` over ``members``, scoped through ``organizations``."""
     router = APIRouter(prefix="/members", tags=["党员（来自党员信息库）"])
@@ -71,6 +74,7 @@ def member_router(
                 anchors,
                 organizations.organization_id,
                 organizations.ancestor_ids,
+                action=read,
             )
         if member is None:
             raise NotFound("未找到该党员")
@@ -79,7 +83,9 @@ def member_router(
     return router
 
 
-def organization_router(organizations: type[OrganizationProjectionColumns]) -> APIRouter:
+def organization_router(
+    organizations: type[OrganizationProjectionColumns], read: Permission
+) -> APIRouter:
     """``GET /organizations/{organization_id}``: the organizations in the caller's subtrees."""
     router = APIRouter(prefix="/organizations", tags=["党组织（来自党员信息库）"])
 
@@ -96,6 +102,7 @@ def organization_router(organizations: type[OrganizationProjectionColumns]) -> A
             [org.organization_id],
             org.organization_id,
             org.ancestor_ids,
+            action=read,
         )
         if organization is None:
             raise NotFound("未找到该组织")

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities.app import SPEC as ACTIVITIES
+from services.activities.directory import DIRECTORY
 from services.activities.handlers import HANDLERS
-from services.activities.members.handlers import project_members
 from services.activities.settings import ActivitiesSettings
 from shared.consumer import BatchHandler
 from shared.envelope import EventEnvelope
@@ -33,6 +33,8 @@ from tests.messaging import (
 from tests.platform import eventually, running
 
 pytestmark = pytest.mark.integration
+# The plain projection function, to wrap in handlers that count or fail.
+project_members = DIRECTORY.handlers["member.registered"].handle  # type: ignore[union-attr]
 
 
 class SimulatedCrash(Exception):

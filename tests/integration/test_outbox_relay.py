@@ -16,15 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.activities.app import SPEC as ACTIVITIES
 from services.activities.handlers import HANDLERS
 from services.activities.settings import ActivitiesSettings
+from services.members.app import SPEC as MEMBERS
 from services.members.models import messaging
 from services.members.registry.schemas import MemberCreate
-from services.members.registry.service import Context, register_member
+from services.members.registry.service import register_member
 from services.members.settings import MembersSettings
 from shared.db import create_engine, session_factory
 from shared.envelope import EventEnvelope
 from shared.kafka import ensure_topics, make_producer
 from shared.outbox import AfterPublish, OutboxRelay, add_events
 from shared.settings import ServiceSettings
+from shared.writes import write_context
 from tests.broker_proxy import PRODUCE, BrokerProxy
 from tests.infra import Infra
 from tests.messaging import (
@@ -107,7 +109,7 @@ async def test_rolled_back_transaction_publishes_nothing(
     topic = settings.topic("members")
     async with running("members", settings, worker=False) as api:  # no relay running
         tree = await build_tree(api.client)
-    ctx = Context(topic=topic)
+    ctx = write_context(MEMBERS, settings, actor="test")
     async with members_outbox(settings) as (sessions, relay_factory):
         with pytest.raises(RuntimeError):
             async with sessions() as session, session.begin():

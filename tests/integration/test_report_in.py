@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from services.members.registry.service import Context
 from services.members.reportin.service import end_active_report_in
 from shared.envelope import EventEnvelope
+from shared.writes import write_context
 from tests.messaging import read_topic
 from tests.orgtree import Tree, build_tree, member_body
 from tests.platform import RunningService, eventually
@@ -256,7 +256,7 @@ async def test_end_active_report_in_for_deactivation(
     teacher = await unit_member(client, tree, "赵老师")
     recorded = await report_in(client, teacher, community_id=str(tree.community))
     assert recorded.status_code == 201, recorded.text
-    ctx = Context(topic=members.runtime.own_topic, actor="test")
+    ctx = write_context(members.runtime.spec, members.runtime.settings, actor="test")
     async with members.runtime.sessions() as session, session.begin():
         ended = await end_active_report_in(session, uuid.UUID(teacher), " ", ctx)
         assert ended is not None and ended.status == "ended"

@@ -16,16 +16,18 @@ from services.members.accounts.models import Account, AccountGrant
 from services.members.accounts.passwords import hash_password
 from services.members.accounts.schemas import AccountCreate, GrantCreate
 from services.members.accounts.service import account_out, live_grants, revoke_all
-from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
+from services.members.policy import NODE_KINDS, Action
 from services.members.registry.service import member_anchors
+from shared.audit import anchors
 from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
-from shared.auth.roles import ALLOWED, NODE_KINDS, RANK, Action, Role
+from shared.auth.roles import RANK, Role
 from shared.db import uuid_array
 from shared.errors import AppError, NotFound, invalid
 from shared.paging import decode_cursor, page_of
+from shared.writes import WriteContext
 
 ACCOUNT_NOT_FOUND = "未找到该账号"
 
@@ -76,7 +78,7 @@ async def add_grant(
     principal: Principal,
     account_id: uuid.UUID,
     data: GrantCreate,
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> AccountGrant:
     await check_grant(session, principal, data)
     grant = AccountGrant(
@@ -91,16 +93,14 @@ async def add_grant(
             await session.flush()
     except IntegrityError:
         raise AppError(409, "grant_exists", "该账号已有这一角色") from None
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="grant",
         entity_id=grant.id,
         action="granted",
-        actor=principal.actor,
         before=None,
         after=_snapshot(grant),
-        organization_ids=audit.anchors(grant.node_id),
-        correlation_id=correlation_id,
+        organization_ids=anchors(grant.node_id),
     )
     return grant
 
@@ -110,7 +110,7 @@ async def revoke_grant(
     principal: Principal,
     account_id: uuid.UUID,
     grant_id: uuid.UUID,
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> None:
     grant = await session.get(AccountGrant, grant_id, with_for_update=True)
     if grant is None or grant.account_id != account_id or grant.revoked_at is not None:
@@ -119,16 +119,14 @@ async def revoke_grant(
     before = _snapshot(grant)
     grant.revoked_at, grant.revoked_by = datetime.now(UTC), principal.actor
     await session.flush()
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="grant",
         entity_id=grant.id,
         action="revoked",
-        actor=principal.actor,
         before=before,
         after=_snapshot(grant),
-        organization_ids=audit.anchors(grant.node_id),
-        correlation_id=correlation_id,
+        organization_ids=anchors(grant.node_id),
     )
 
 
@@ -137,7 +135,7 @@ async def _account_anchors(session: AsyncSession, account: Account) -> list[uuid
     time and, for a member's own account, the member's home organization and community."""
     nodes = [g.node_id for g in await live_grants(session, account.id)]
     member = await session.get(Member, account.member_id) if account.member_id else None
-    return audit.anchors(*nodes, *(member_anchors(member) if member is not None else []))
+    return anchors(*nodes, *(member_anchors(member) if member is not None else []))
 
 
 def _outranked(principal: Principal) -> ColumnElement[bool]:
@@ -154,7 +152,7 @@ def _outranked(principal: Principal) -> ColumnElement[bool]:
             AccountGrant.role.in_([r.value for r in Role if RANK[r] < RANK[held.role]]),
         )
         for held in principal.grants
-        if held.node_id is not None and held.role in ALLOWED[Action.manage_accounts]
+        if held.node_id is not None and held.role in Action.manage_accounts.roles
     ]
     return or_(false(), *terms)
 
@@ -229,7 +227,7 @@ async def create_account(
     principal: Principal,
     data: AccountCreate,
     grants: list[GrantCreate],
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> Account:
     if data.member_id is None and not grants:
         raise invalid("grants", "员工账号至少需要一个角色；党员本人账号请填写 member_id")
@@ -254,17 +252,15 @@ async def create_account(
     session.add(account)
     await session.flush()
     for grant in grants:
-        await add_grant(session, principal, account.id, grant, correlation_id)
-    await audit.record(
+        await add_grant(session, principal, account.id, grant, ctx)
+    await ctx.record(
         session,
         entity_type="account",
         entity_id=account.id,
         action="created",
-        actor=principal.actor,
         before=None,
         after=(await account_out(session, account)).model_dump(mode="json"),
         organization_ids=await _account_anchors(session, account),
-        correlation_id=correlation_id,
     )
     return account
 
@@ -274,22 +270,20 @@ async def reset_password(
     principal: Principal,
     account_id: uuid.UUID,
     password: str,
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> None:
     account = await account_for(session, principal, account_id, for_update=True)
     account.password_hash = hash_password(password)
     account.version += 1
     await revoke_all(session, account.id)
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="account",
         entity_id=account.id,
         action="password_reset",
-        actor=principal.actor,
         before=None,
         after={"username": account.username},
         organization_ids=await _account_anchors(session, account),
-        correlation_id=correlation_id,
     )
 
 
@@ -298,7 +292,7 @@ async def set_status(
     principal: Principal,
     account_id: uuid.UUID,
     status: str,
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> Account:
     """Disable (``disabled``) or enable (``active``) an account; disabling ends every
     sign-in at once (refresh tokens revoked; access tokens lapse within minutes)."""
@@ -311,15 +305,13 @@ async def set_status(
     if status != "active":
         await revoke_all(session, account.id)
     await session.flush()
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="account",
         entity_id=account.id,
         action="enabled" if status == "active" else "disabled",
-        actor=principal.actor,
         before=before,
         after={"status": status},
         organization_ids=await _account_anchors(session, account),
-        correlation_id=correlation_id,
     )
     return account

@@ -22,12 +22,12 @@ from services.members.accounts.schemas import (
     TokenPair,
 )
 from services.members.accounts.throttle import SignInThrottle
+from services.members.policy import Action
 from shared.auth.deps import OPEN, PrincipalDep, require, unauthenticated
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.paging import CURSOR, LIMIT, Page
 from shared.runtime import RuntimeDep, SessionDep
-from shared.web import CorrelationIdDep
+from shared.writes import WriteDep
 
 auth_router = APIRouter(prefix="/auth", tags=["登录"])
 router = APIRouter(prefix="/accounts", tags=["账号与授权"])
@@ -108,10 +108,10 @@ async def create_account(
     body: AccountCreateWithGrants,
     principal: ManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> AccountOut:
     data = AccountCreate.model_validate(body.model_dump(exclude={"grants"}))
-    account = await admin.create_account(session, principal, data, body.grants, correlation_id)
+    account = await admin.create_account(session, principal, data, body.grants, ctx)
     return await service.account_out(session, account)
 
 
@@ -150,10 +150,10 @@ async def add_grant(
     body: GrantCreate,
     principal: ManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> GrantOut:
     await admin.account_for(session, principal, account_id)
-    grant = await admin.add_grant(session, principal, account_id, body, correlation_id)
+    grant = await admin.add_grant(session, principal, account_id, body, ctx)
     return GrantOut.model_validate(grant)
 
 
@@ -167,10 +167,10 @@ async def revoke_grant(
     grant_id: uuid.UUID,
     principal: ManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> Response:
     await admin.account_for(session, principal, account_id)
-    await admin.revoke_grant(session, principal, account_id, grant_id, correlation_id)
+    await admin.revoke_grant(session, principal, account_id, grant_id, ctx)
     return Response(status_code=http_status.HTTP_204_NO_CONTENT)
 
 
@@ -184,9 +184,9 @@ async def reset_password(
     body: PasswordReset,
     principal: ManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> Response:
-    await admin.reset_password(session, principal, account_id, body.new_password, correlation_id)
+    await admin.reset_password(session, principal, account_id, body.new_password, ctx)
     return Response(status_code=http_status.HTTP_204_NO_CONTENT)
 
 
@@ -195,9 +195,9 @@ async def disable_account(
     account_id: uuid.UUID,
     principal: ManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> AccountOut:
-    account = await admin.set_status(session, principal, account_id, "disabled", correlation_id)
+    account = await admin.set_status(session, principal, account_id, "disabled", ctx)
     return await service.account_out(session, account)
 
 
@@ -206,7 +206,7 @@ async def enable_account(
     account_id: uuid.UUID,
     principal: ManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> AccountOut:
-    account = await admin.set_status(session, principal, account_id, "active", correlation_id)
+    account = await admin.set_status(session, principal, account_id, "active", ctx)
     return await service.account_out(session, account)

@@ -12,16 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.accounts.models import Account, AccountGrant
 from services.members.accounts.passwords import hash_password, password_problem
-from services.members.audit import service as audit
-from services.members.organizations.events import Context
 from services.members.organizations.models import Organization
 from services.members.organizations.schemas import OrganizationCreate
 from services.members.organizations.service import create_organization
-from shared.auth.roles import NODE_KINDS, Role
+from services.members.policy import NODE_KINDS
+from shared.audit import anchors
+from shared.auth.roles import Role
 from shared.errors import AppError, invalid
+from shared.writes import WriteContext
 
 
-async def ensure_district(session: AsyncSession, name: str, ctx: Context) -> Organization:
+async def ensure_district(session: AsyncSession, name: str, ctx: WriteContext) -> Organization:
     found = await session.scalar(
         select(Organization).where(
             Organization.kind == "district",
@@ -49,7 +50,7 @@ async def ensure_account(
     password: str,
     role: Role,
     node_id: uuid.UUID | None,
-    actor: str,
+    ctx: WriteContext,
 ) -> Ensured:
     """The account with this username holding ``role`` on ``node_id`` (created or granted
     when missing; an existing password is left alone)."""
@@ -77,16 +78,15 @@ async def ensure_account(
         )
         session.add(account)
         await session.flush()
-        await audit.record(
+        await ctx.record(
             session,
             entity_type="account",
             entity_id=account.id,
             action="created",
-            actor=actor,
             before=None,
             after={"username": username, "display_name": display_name},
             # Created to hold the grant below: read where that grant is.
-            organization_ids=audit.anchors(node_id),
+            organization_ids=anchors(node_id),
         )
     held = await session.scalar(
         select(AccountGrant.id).where(
@@ -98,22 +98,21 @@ async def ensure_account(
     )
     if held is None:
         grant = AccountGrant(
-            account_id=account.id, role=role.value, node_id=node_id, created_by=actor
+            account_id=account.id, role=role.value, node_id=node_id, created_by=ctx.actor
         )
         session.add(grant)
         await session.flush()
-        await audit.record(
+        await ctx.record(
             session,
             entity_type="grant",
             entity_id=grant.id,
             action="granted",
-            actor=actor,
             before=None,
             after={
                 "account_id": str(account.id),
                 "role": role.value,
                 "node_id": str(node_id) if node_id else None,
             },
-            organization_ids=audit.anchors(node_id),
+            organization_ids=anchors(node_id),
         )
     return Ensured(account, created)

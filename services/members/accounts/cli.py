@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from services.members.accounts.bootstrap import ensure_account, ensure_district
-from services.members.organizations.events import Context
+from services.members.app import SPEC
 from services.members.settings import MembersSettings
 from shared.auth.roles import ROLE_LABELS, Role
 from shared.cli import cli_actor
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.errors import AppError
 from shared.log import configure_logging
+from shared.writes import write_context
 
 T = TypeVar("T")
 
@@ -41,7 +42,7 @@ def create_district_command(settings: MembersSettings, args: Sequence[str]) -> i
     parser.add_argument("name", help="区名称，如 示范区")
     name: str = parser.parse_args(args).name
     configure_logging("members", settings.log_level, settings.log_json)
-    ctx = Context(topic=settings.topic("members"), actor=cli_actor())
+    ctx = write_context(SPEC, settings, actor=cli_actor())
     try:
         district = _run(settings, lambda s: ensure_district(s, name, ctx))
     except AppError as exc:
@@ -67,6 +68,7 @@ def create_account_command(settings: MembersSettings, args: Sequence[str]) -> in
     password = sys.stdin.readline().rstrip("\n") if ns.password_stdin else getpass.getpass("密码：")
     configure_logging("members", settings.log_level, settings.log_json)
     role = Role(ns.role)
+    ctx = write_context(SPEC, settings, actor=cli_actor())
     try:
         ensured = _run(
             settings,
@@ -77,7 +79,7 @@ def create_account_command(settings: MembersSettings, args: Sequence[str]) -> in
                 password=password,
                 role=role,
                 node_id=ns.node,
-                actor=cli_actor(),
+                ctx=ctx,
             ),
         )
     except AppError as exc:

@@ -9,12 +9,12 @@ from fastapi import status as http_status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.members.apikeys import service
+from services.members.policy import Action
 from shared.auth.deps import require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.paging import CURSOR, LIMIT, Page
 from shared.runtime import SessionDep
-from shared.web import CorrelationIdDep
+from shared.writes import WriteDep
 
 router = APIRouter(prefix="/units/{unit_id}/api-keys", tags=["单位 API 密钥"])
 KeyManagerDep = Annotated[Principal, Depends(require(Action.manage_keys))]
@@ -56,10 +56,10 @@ async def create_key(
     body: ApiKeyCreate,
     principal: KeyManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> ApiKeyCreated:
     unit = await service.unit_for_keys(session, principal, unit_id)
-    key, secret = await service.create_key(session, principal, unit, body.name, correlation_id)
+    key, secret = await service.create_key(session, principal, unit, body.name, ctx)
     return ApiKeyCreated.model_validate(
         {**ApiKeyOut.model_validate(key).model_dump(), "key": secret}
     )
@@ -84,8 +84,8 @@ async def revoke_key(
     key_id: uuid.UUID,
     principal: KeyManagerDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> ApiKeyOut:
     unit = await service.unit_for_keys(session, principal, unit_id)
-    key = await service.revoke_key(session, principal, unit, key_id, correlation_id)
+    key = await service.revoke_key(session, principal, unit, key_id, ctx)
     return ApiKeyOut.model_validate(key)

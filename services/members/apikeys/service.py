@@ -14,16 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.access import organization_for
 from services.members.apikeys.models import ApiKey
-from services.members.audit import service as audit
 from services.members.organizations.models import Organization
+from services.members.policy import KEY_ACTIONS, Action
 from shared.auth.deps import API_KEY_PREFIX
 from shared.auth.principal import Grant, Principal
-from shared.auth.roles import Action, Role
+from shared.auth.roles import Role
 from shared.errors import NotFound, invalid
 from shared.paging import decode_cursor, page_of
-
-# What a unit system may do with its key: sync its members and read its own reports.
-KEY_ACTIONS = frozenset({Action.sync, Action.read})
+from shared.writes import WriteContext
 
 
 def _hash(secret: str) -> str:
@@ -64,7 +62,7 @@ async def create_key(
     principal: Principal,
     unit: Organization,
     name: str,
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> tuple[ApiKey, str]:
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
@@ -77,17 +75,15 @@ async def create_key(
     )
     session.add(key)
     await session.flush()
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="api_key",
         entity_id=key.id,
         action="created",
-        actor=principal.actor,
         before=None,
         after=_snapshot(key),
         organization_ids=[unit.id],
         district_id=unit.district_id,
-        correlation_id=correlation_id,
     )
     return key, secret
 
@@ -110,7 +106,7 @@ async def revoke_key(
     principal: Principal,
     unit: Organization,
     key_id: uuid.UUID,
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> ApiKey:
     key = await session.get(ApiKey, key_id, with_for_update=True)
     if key is None or key.unit_id != unit.id:
@@ -119,17 +115,15 @@ async def revoke_key(
         before = _snapshot(key)
         key.revoked_at, key.revoked_by = datetime.now(UTC), principal.actor
         await session.flush()
-        await audit.record(
+        await ctx.record(
             session,
             entity_type="api_key",
             entity_id=key.id,
             action="revoked",
-            actor=principal.actor,
             before=before,
             after=_snapshot(key),
             organization_ids=[unit.id],
             district_id=unit.district_id,
-            correlation_id=correlation_id,
         )
     return key
 

@@ -19,15 +19,15 @@ from services.members.access import organization_for
 from services.members.audit.models import AuditEntry
 from services.members.audit.schemas import AuditEntryOut, AuditPage, EntityType, Term
 from services.members.audit.search import AuditQuery, audit_visible, moment, search_entries
-from services.members.audit.service import changed_fields, without_secrets
 from services.members.models import Member
+from services.members.policy import Action
 from services.members.registry import present
+from shared.audit import changed_fields, without_secrets
 from shared.auth.deps import require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.errors import invalid
 from shared.runtime import SessionDep
-from shared.web import CorrelationIdDep
+from shared.writes import WriteDep
 
 router = APIRouter(tags=["审计日志"])
 
@@ -73,7 +73,7 @@ def _out(entry: AuditEntry, seen: present.Viewer) -> AuditEntryOut:
 async def list_audit_entries(
     principal: AuditorDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
     organization_id: uuid.UUID | None = Query(None, description="组织（含全部下级）"),
     entity_type: EntityType | None = Query(None, description="对象类型"),
     entity_id: uuid.UUID | None = Query(None, description="对象编号"),
@@ -104,7 +104,5 @@ async def list_audit_entries(
     seen = await _viewer(session, principal, entries)
     items = [_out(e, seen) for e in entries]
     members = [e.entity_id for e in entries if e.entity_type == EntityType.member]
-    await present.record_reads(
-        session, seen, members, read="audit_log", correlation_id=correlation_id
-    )
+    await present.record_reads(session, seen, members, read="audit_log", ctx=ctx)
     return AuditPage(items=items, next_cursor=next_cursor)

@@ -20,8 +20,8 @@ from services.members.access import subtree
 from services.members.audit.models import AuditEntry
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import in_subtree
+from services.members.policy import Action
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.errors import invalid
 from shared.paging import decode_cursor, encode_cursor
 

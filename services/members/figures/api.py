@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query
 
 from services.members.access import organization_for
 from services.members.figures.service import Figures, structure_figures
+from services.members.policy import Action
 from shared.auth.deps import require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.runtime import SessionDep
 
 router = APIRouter(tags=["党员结构"])

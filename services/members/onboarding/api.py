@@ -12,14 +12,13 @@ from services.members.onboarding.schemas import (
     OnboardingReport,
     parse_description,
 )
-from services.members.organizations.events import Context
+from services.members.policy import Action
 from shared.auth.deps import require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.errors import AppError
-from shared.runtime import RuntimeDep, SessionDep
+from shared.runtime import SessionDep
 from shared.uploads import off_loop
-from shared.web import CorrelationIdDep
+from shared.writes import WriteDep
 
 router = APIRouter(prefix="/onboarding", tags=["社区入驻"])
 
@@ -47,8 +46,7 @@ async def onboard_community(
     request: Request,
     principal: Annotated[Principal, Depends(require(Action.organize))],
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> OnboardingReport:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in YAML_TYPES | JSON_TYPES:
@@ -57,5 +55,4 @@ async def onboard_community(
     # hold up the service's other requests while it is refused.
     raw = await request.body()
     description = await off_loop(parse_description, raw, is_yaml=media_type in YAML_TYPES)
-    ctx = Context(topic=runtime.own_topic, correlation_id=correlation_id, actor=principal.actor)
     return await service.onboard_community(session, description, ctx, principal)

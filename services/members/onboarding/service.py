@@ -28,16 +28,17 @@ from services.members.onboarding.schemas import (
     invalid_description,
 )
 from services.members.organizations import service as organizations
-from services.members.organizations.events import Context
 from services.members.organizations.models import Organization
 from services.members.organizations.schemas import OrganizationCreate, OrganizationUpdate
 from services.members.organizations.tree import TreeRuleBroken, check_placement
+from services.members.policy import Action
 from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
-from shared.auth.roles import Action, Role
+from shared.auth.roles import Role
 from shared.contracts.vocabulary import KIND_LABELS, OrgKind
 from shared.errors import AppError, ErrorDetail, NotFound
 from shared.log import get_logger
+from shared.writes import WriteContext
 
 log = get_logger(__name__)
 
@@ -76,7 +77,7 @@ def check_description(description: CommunityOnboarding) -> list[ErrorDetail]:
 async def onboard_community(
     session: AsyncSession,
     description: CommunityOnboarding,
-    ctx: Context,
+    ctx: WriteContext,
     principal: Principal | None = None,
 ) -> OnboardingReport:
     """Check everything first; write only if nothing is wrong. Flushes only.
@@ -138,7 +139,7 @@ def render_report(report: OnboardingReport) -> str:
 class _Run:
     """Finds or creates each node in order and remembers what it did."""
 
-    def __init__(self, session: AsyncSession, ctx: Context) -> None:
+    def __init__(self, session: AsyncSession, ctx: WriteContext) -> None:
         self.session = session
         self.ctx = ctx
         self.done: list[OnboardedOrganization] = []

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.access import organization_for, organizations_visible
 from services.members.organizations import service
-from services.members.organizations.events import Context
 from services.members.organizations.models import Organization
 from services.members.organizations.schemas import (
     OrganizationCreate,
@@ -28,14 +27,14 @@ from services.members.organizations.schemas import (
     OrganizationPage,
     OrganizationUpdate,
 )
+from services.members.policy import Action
 from shared.auth.deps import forbidden, require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.contracts.vocabulary import OrgKind
 from shared.errors import AppError, ErrorDetail
 from shared.paging import CURSOR, LIMIT, decode_cursor, page_of
-from shared.runtime import RuntimeDep, SessionDep
-from shared.web import CorrelationIdDep
+from shared.runtime import SessionDep
+from shared.writes import WriteDep
 
 router = APIRouter(prefix="/organizations", tags=["党组织"])
 
@@ -45,19 +44,6 @@ OrganizerDep = Annotated[Principal, Depends(require(Action.organize))]
 NEW_DISTRICT = "新建区请由平台运维使用命令行 onboard"
 OWN_NODE = "不能移动或停用本账号所管理的组织本身，请由上级管理员办理"
 PARENT_NOT_FOUND = "上级组织不存在"
-
-
-def write_context(runtime: RuntimeDep, correlation_id: CorrelationIdDep) -> Context:
-    """Without an actor; the routes here add the caller's with ``acting``. (The onboarding
-    route imports this dependency too.)"""
-    return Context(topic=runtime.own_topic, correlation_id=correlation_id)
-
-
-ContextDep = Annotated[Context, Depends(write_context)]
-
-
-def acting(ctx: Context, principal: Principal) -> Context:
-    return Context(topic=ctx.topic, correlation_id=ctx.correlation_id, actor=principal.actor)
 
 
 async def _check_communities_readable(
@@ -102,7 +88,7 @@ async def create_organization(
     body: OrganizationCreate,
     principal: OrganizerDep,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: WriteDep,
 ) -> OrganizationOut:
     if body.parent_id is None:
         if body.kind == OrgKind.district:
@@ -113,7 +99,7 @@ async def create_organization(
             session, principal, Action.organize, body.parent_id, message=PARENT_NOT_FOUND
         )
     await _check_communities_readable(session, principal, body.co_building_community_ids)
-    org = await service.create_organization(session, body, acting(ctx, principal))
+    org = await service.create_organization(session, body, ctx)
     return OrganizationOut.model_validate(org)
 
 
@@ -186,7 +172,7 @@ async def update_organization(
     body: OrganizationUpdate,
     principal: OrganizerDep,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: WriteDep,
 ) -> OrganizationOut:
     current = await organization_for(session, principal, Action.organize, org_id)
     if body.co_building_community_ids is not None:
@@ -194,7 +180,7 @@ async def update_organization(
         kept = set(current.co_building_community_ids or [])
         added = [i for i in body.co_building_community_ids if i not in kept]
         await _check_communities_readable(session, principal, added)
-    org = await service.update_organization(session, org_id, body, acting(ctx, principal))
+    org = await service.update_organization(session, org_id, body, ctx)
     return OrganizationOut.model_validate(org)
 
 
@@ -209,14 +195,14 @@ async def move_organization(
     body: OrganizationMove,
     principal: OrganizerDep,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: WriteDep,
 ) -> OrganizationOut:
     org = await organization_for(session, principal, Action.organize, org_id)
     _refuse_own_node(principal, org)
     await organization_for(
         session, principal, Action.organize, body.parent_id, message=PARENT_NOT_FOUND
     )
-    org = await service.move_organization(session, org_id, body, acting(ctx, principal))
+    org = await service.move_organization(session, org_id, body, ctx)
     return OrganizationOut.model_validate(org)
 
 
@@ -231,9 +217,9 @@ async def deactivate_organization(
     body: OrganizationDeactivate,
     principal: OrganizerDep,
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: WriteDep,
 ) -> OrganizationOut:
     org = await organization_for(session, principal, Action.organize, org_id)
     _refuse_own_node(principal, org)
-    org = await service.deactivate_organization(session, org_id, body, acting(ctx, principal))
+    org = await service.deactivate_organization(session, org_id, body, ctx)
     return OrganizationOut.model_validate(org)

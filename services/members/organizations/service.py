@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.organizations.events import Context, Write, record, snapshot
+from services.members.organizations.events import Write, record, snapshot
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import ACTIVE, INACTIVE, OrganizationRepository
 from services.members.organizations.schemas import (
@@ -34,6 +34,7 @@ from shared.contracts.organizations import (
 from shared.contracts.vocabulary import KIND_LABELS, OrgKind
 from shared.errors import AppError, ErrorDetail, NotFound
 from shared.log import get_logger
+from shared.writes import WriteContext
 
 log = get_logger(__name__)
 
@@ -99,7 +100,7 @@ async def find_active(
 
 
 async def create_organization(
-    session: AsyncSession, data: OrganizationCreate, ctx: Context
+    session: AsyncSession, data: OrganizationCreate, ctx: WriteContext
 ) -> Organization:
     repo = OrganizationRepository(session)
     parent = await _active_parent(repo, data.parent_id) if data.parent_id else None
@@ -131,7 +132,7 @@ async def create_organization(
 
 
 async def update_organization(
-    session: AsyncSession, org_id: uuid.UUID, data: OrganizationUpdate, ctx: Context
+    session: AsyncSession, org_id: uuid.UUID, data: OrganizationUpdate, ctx: WriteContext
 ) -> Organization:
     repo = OrganizationRepository(session)
     org = await _writable(repo, org_id, data.version)
@@ -154,7 +155,7 @@ async def update_organization(
 
 
 async def move_organization(
-    session: AsyncSession, org_id: uuid.UUID, data: OrganizationMove, ctx: Context
+    session: AsyncSession, org_id: uuid.UUID, data: OrganizationMove, ctx: WriteContext
 ) -> Organization:
     """Put a node under another parent; its whole subtree follows in one statement."""
     repo = OrganizationRepository(session)
@@ -190,7 +191,7 @@ async def move_organization(
 
 
 async def deactivate_organization(
-    session: AsyncSession, org_id: uuid.UUID, data: OrganizationDeactivate, ctx: Context
+    session: AsyncSession, org_id: uuid.UUID, data: OrganizationDeactivate, ctx: WriteContext
 ) -> Organization:
     """Never deleted: records keep pointing at it. A node with active children stays."""
     repo = OrganizationRepository(session)

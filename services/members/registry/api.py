@@ -16,9 +16,10 @@ from fastapi import status as http_status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.access import member_for, members_visible, organization_for
-from services.members.audit import service as audit
+from services.members.audit.models import AuditEntry
 from services.members.models import Member
 from services.members.organizations.models import Organization
+from services.members.policy import Action
 from services.members.registry import merge, present, service
 from services.members.registry.schemas import (
     HistoryEntryOut,
@@ -36,14 +37,14 @@ from services.members.registry.search import (
     mobile_searchable,
     search_members,
 )
+from shared.audit import history
 from shared.auth.deps import PrincipalDep, require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.contracts.vocabulary import Category, MemberStatus, OrgKind
 from shared.errors import NotFound
 from shared.paging import CURSOR, LIMIT, decode_cursor, page_of
-from shared.runtime import RuntimeDep, SessionDep
-from shared.web import CorrelationIdDep
+from shared.runtime import SessionDep
+from shared.writes import WriteDep
 
 # No prefix: ``/me/member`` lives here too; every other path starts with ``/members``.
 router = APIRouter(tags=["党员信息库"])
@@ -53,17 +54,6 @@ WriterDep = Annotated[Principal, Depends(require(Action.write))]
 AuditorDep = Annotated[Principal, Depends(require(Action.audit))]
 
 COMMUNITY_NOT_FOUND = "未找到该社区"
-
-
-def context(
-    runtime: RuntimeDep, principal: Principal, correlation_id: str | None
-) -> service.Context:
-    return service.Context(
-        topic=runtime.own_topic,
-        actor=principal.actor,
-        correlation_id=correlation_id,
-        principal=principal,
-    )
 
 
 async def member_out(session: AsyncSession, principal: Principal, member: Member) -> MemberOut:
@@ -101,15 +91,12 @@ async def register_member(
     body: MemberCreate,
     principal: WriterDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> MemberOut:
     home = await organization_for(session, principal, Action.write, body.home_organization_id)
     if body.community_id is not None:
         await _residential_community(session, principal, home, body.community_id)
-    member = await service.register_member(
-        session, body, context(runtime, principal, correlation_id)
-    )
+    member = await service.register_member(session, body, ctx)
     return await member_out(session, principal, member)
 
 
@@ -121,7 +108,7 @@ async def register_member(
 async def list_members(
     principal: ReaderDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
     organization_id: uuid.UUID | None = Query(None, description="组织（含全部下级）"),
     category: Category | None = Query(None, description="党员类别"),
     status: MemberStatus | None = Query(None, description="状态；不填则不含已合并记录"),
@@ -156,9 +143,7 @@ async def list_members(
         mobile_scope=mobile_searchable(principal),
     )
     seen, items = await present.present(session, principal, members)
-    await present.record_reads(
-        session, seen, [m.id for m in members], read="members", correlation_id=correlation_id
-    )
+    await present.record_reads(session, seen, [m.id for m in members], read="members", ctx=ctx)
     return MemberPage(items=items, next_cursor=next_cursor)
 
 
@@ -177,13 +162,11 @@ async def get_member(
     member_id: uuid.UUID,
     principal: PrincipalDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> MemberOut:
     member = await member_for(session, principal, Action.read, member_id)
     seen, (out,) = await present.present(session, principal, [member])
-    await present.record_reads(
-        session, seen, [member.id], read="member", correlation_id=correlation_id
-    )
+    await present.record_reads(session, seen, [member.id], read="member", ctx=ctx)
     return out
 
 
@@ -193,8 +176,7 @@ async def update_member(
     body: MemberUpdate,
     principal: WriterDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> MemberOut:
     member = await member_for(session, principal, Action.write, member_id, for_update=True)
     if (
@@ -203,9 +185,7 @@ async def update_member(
     ):
         # A move within the community: the new home must be the caller's to write too.
         await organization_for(session, principal, Action.write, body.home_organization_id)
-    member = await service.update_member(
-        session, member_id, body, context(runtime, principal, correlation_id)
-    )
+    member = await service.update_member(session, member_id, body, ctx)
     return await member_out(session, principal, member)
 
 
@@ -219,13 +199,10 @@ async def deactivate_member(
     body: MemberDeactivate,
     principal: WriterDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> MemberOut:
     await member_for(session, principal, Action.write, member_id, for_update=True)
-    member = await service.deactivate_member(
-        session, member_id, body, context(runtime, principal, correlation_id)
-    )
+    member = await service.deactivate_member(session, member_id, body, ctx)
     return await member_out(session, principal, member)
 
 
@@ -239,8 +216,7 @@ async def merge_members(
     body: MemberMerge,
     principal: WriterDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> MemberOut:
     # Both records must be the caller's to change. Not locked here: the merge locks the
     # pair in id order, so two merges of one pair can't deadlock.
@@ -249,9 +225,7 @@ async def merge_members(
         await member_for(session, principal, Action.write, body.duplicate_id)
     except NotFound:
         raise NotFound("未找到要合并的重复记录") from None
-    member = await merge.merge_members(
-        session, member_id, body, context(runtime, principal, correlation_id)
-    )
+    member = await merge.merge_members(session, member_id, body, ctx)
     return await member_out(session, principal, member)
 
 
@@ -264,13 +238,13 @@ async def member_history(
     member_id: uuid.UUID,
     principal: AuditorDep,
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
 ) -> HistoryPage:
     (last,) = decode_cursor(cursor, int) if cursor else (None,)
     member = await member_for(session, principal, Action.audit, member_id)
-    found = await audit.history(session, "member", member_id, limit=limit + 1, after=last)
+    found = await history(session, AuditEntry, "member", member_id, limit=limit + 1, after=last)
     entries, next_cursor = page_of(found, limit, lambda e: (e.id,))
     seen = await present.viewer(session, principal, [present.placed(member)])
     items = []
@@ -278,7 +252,5 @@ async def member_history(
         item = HistoryEntryOut.model_validate(entry)
         before, after = seen.masked(member.id, item.before), seen.masked(member.id, item.after)
         items.append(item.model_copy(update={"before": before, "after": after}))
-    await present.record_reads(
-        session, seen, [member.id], read="history", correlation_id=correlation_id
-    )
+    await present.record_reads(session, seen, [member.id], read="history", ctx=ctx)
     return HistoryPage(items=items, next_cursor=next_cursor)

@@ -16,11 +16,10 @@ import orjson
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit import service as audit
 from services.members.audit.models import AuditEntry
-from services.members.models import Member, messaging
+from services.members.models import Member
 from services.members.registry.schemas import MemberOut
-from services.members.registry.service import Context
+from shared.audit import anchors
 from shared.contracts import Contract
 from shared.contracts.members import (
     MEMBER_REGISTERED,
@@ -29,8 +28,8 @@ from shared.contracts.members import (
     MemberState,
 )
 from shared.db import copy_rows
-from shared.envelope import EventEnvelope, Tenant
-from shared.outbox import add_events
+from shared.envelope import EventEnvelope
+from shared.writes import WriteContext
 
 MemberRow = dict[str, Any]
 
@@ -69,7 +68,7 @@ def snapshot(member: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def member_event(
-    contract: Contract, member: MemberRow, changed: list[str] | None, ctx: Context
+    contract: Contract, member: MemberRow, changed: list[str] | None, ctx: WriteContext
 ) -> EventEnvelope:
     # Built without validation here: ``add_events`` checks every payload against its contract.
     state = MemberState.model_construct(
@@ -80,15 +79,12 @@ def member_event(
         if changed is None
         else MemberChanged.model_construct(member=state, changed=changed)
     )
-    return EventEnvelope(
-        type=contract.event_type,
-        version=contract.version,
-        producer="members",
-        tenant=Tenant(district_id=member["district_id"], community_id=member["community_id"]),
-        key=str(member["id"]),
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
-        payload=payload.model_dump(mode="json"),
+    return ctx.envelope(
+        contract,
+        payload,
+        key=member["id"],
+        district_id=member["district_id"],
+        community_id=member["community_id"],
     )
 
 
@@ -97,7 +93,7 @@ def audit_row(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any],
-    ctx: Context,
+    ctx: WriteContext,
 ) -> dict[str, Any]:
     """One row for :func:`insert_audit`: the entry ``audit.record`` would add. Snapshots
     are JSON text made by orjson (SQLAlchemy's JSONB binding would run json.dumps on
@@ -105,7 +101,7 @@ def audit_row(
     earlier = before or {}
     # As ``registry.service.member_anchors``, plus the unit a sync entry came from (its
     # note), which may not be the member's home organization.
-    organization_ids = audit.anchors(
+    organization_ids = anchors(
         member["home_organization_id"],
         member["community_id"],
         earlier.get("home_organization_id"),
@@ -140,7 +136,7 @@ async def insert_audit(session: AsyncSession, rows: Sequence[Mapping[str, Any]])
 async def register_all(
     session: AsyncSession,
     members: Sequence[MemberRow],
-    ctx: Context,
+    ctx: WriteContext,
     notes: Sequence[Mapping[str, Any]],
 ) -> None:
     """Insert checked new members with their "registered" audit entries (snapshot plus
@@ -154,4 +150,4 @@ async def register_all(
     ]
     await insert_audit(session, audit)
     events = [member_event(MEMBER_REGISTERED, m, None, ctx) for m in members]
-    await add_events(session, messaging.outbox, ctx.topic, events)
+    await ctx.publish_all(session, events)

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.access import members_visible
 from services.members.models import Member
 from services.members.organizations.models import Organization
+from services.members.policy import Action
 from services.members.registry import present
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.db import uuid_array
 from shared.errors import AppError
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.models import Member, messaging
+from services.members.models import Member
 from shared.contracts import Contract
 from shared.contracts.members import MemberChanged, MemberRegistered, MemberState
-from shared.envelope import EventEnvelope, Tenant
-from shared.outbox import add_events
+from shared.writes import WriteContext
 
 
 def member_state(member: Member) -> MemberState:
@@ -36,28 +35,25 @@ def member_state(member: Member) -> MemberState:
 
 async def publish(
     session: AsyncSession,
+    ctx: WriteContext,
     contract: Contract,
     member: Member,
     *,
-    topic: str,
     changed: list[str] | None = None,
-    correlation_id: str | None = None,
-    actor: str | None = None,
 ) -> None:
+    """The member's new state as ``contract``'s event: registered (no ``changed``) or
+    changed (naming the fields)."""
     state = member_state(member)
     payload = (
         MemberRegistered(member=state)
         if changed is None
         else MemberChanged(member=state, changed=changed)
     )
-    event = EventEnvelope(
-        type=contract.event_type,
-        version=contract.version,
-        producer="members",
-        tenant=Tenant(district_id=member.district_id, community_id=member.community_id),
-        key=str(member.id),
-        correlation_id=correlation_id,
-        actor=actor,
-        payload=payload.model_dump(mode="json"),
+    await ctx.publish(
+        session,
+        contract,
+        payload,
+        key=member.id,
+        district_id=member.district_id,
+        community_id=member.community_id,
     )
-    await add_events(session, messaging.outbox, topic, [event])

@@ -10,19 +10,17 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit import service as audit
-from services.members.models import Member, messaging
+from services.members.models import Member
 from services.members.registry.events import member_state
 from services.members.registry.schemas import MemberMerge
-from services.members.registry.service import Context, member_anchors, snapshot
+from services.members.registry.service import member_anchors, snapshot
 from services.members.reportin.service import end_active_report_in
 from services.members.sync.models import UnitMemberLink
 from services.members.transfers.models import Transfer
 from shared.contracts.members import MEMBER_MERGED, MemberMerged
 from shared.contracts.vocabulary import LIVE_STATUSES
-from shared.envelope import EventEnvelope, Tenant
 from shared.errors import AppError, NotFound, stale_version
-from shared.outbox import add_events
+from shared.writes import WriteContext
 
 # Filled on the survivor from the duplicate when the survivor has no value.
 FILLABLE = (
@@ -99,7 +97,7 @@ async def _repoint_unit_links(session: AsyncSession, survivor: Member, duplicate
 
 
 async def merge_members(
-    session: AsyncSession, survivor_id: uuid.UUID, data: MemberMerge, ctx: Context
+    session: AsyncSession, survivor_id: uuid.UUID, data: MemberMerge, ctx: WriteContext
 ) -> Member:
     survivor, duplicate = await _lock_pair(session, survivor_id, data.duplicate_id)
     _check(survivor, duplicate, data)
@@ -134,33 +132,28 @@ async def merge_members(
         (survivor, "merged", before, {"merged_from_id": str(duplicate.id)}),
         (duplicate, "merged_into", duplicate_before, {}),
     ):
-        await audit.record(
+        await ctx.record(
             session,
             entity_type="member",
             entity_id=member.id,
             action=action,
-            actor=ctx.actor,
             before=old,
             after=snapshot(member) | extra | {"reason": data.reason},
             organization_ids=member_anchors(member),
             district_id=member.district_id,
             community_id=member.community_id,
-            correlation_id=ctx.correlation_id,
         )
     payload = MemberMerged(
         member=member_state(survivor),
         merged=member_state(duplicate),
         changed=sorted(values),
     )
-    event = EventEnvelope(
-        type=MEMBER_MERGED.event_type,
-        version=MEMBER_MERGED.version,
-        producer="members",
-        tenant=Tenant(district_id=survivor.district_id, community_id=survivor.community_id),
-        key=str(survivor.id),
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
-        payload=payload.model_dump(mode="json"),
+    await ctx.publish(
+        session,
+        MEMBER_MERGED,
+        payload,
+        key=survivor.id,
+        district_id=survivor.district_id,
+        community_id=survivor.community_id,
     )
-    await add_events(session, messaging.outbox, ctx.topic, [event])
     return survivor

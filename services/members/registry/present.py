@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
+from services.members.policy import reads_personal_data_from_above, sees_personal_data
 from services.members.registry.schemas import MemberOut
 from shared.auth.masking import mask_address, mask_id_number, mask_mobile
 from shared.auth.principal import Principal
+from shared.writes import WriteContext
 
 MASKS = {"mobile": mask_mobile, "id_number": mask_id_number, "address": mask_address}
 # The audit entry of a full read: entity type and action (GET /audit?action=…).
@@ -46,11 +47,11 @@ class Viewer:
     anchors: Mapping[uuid.UUID, tuple[uuid.UUID, ...]]
 
     def full(self, member_id: uuid.UUID) -> bool:
-        return self.principal.sees_personal_data(member_id, self.places.get(member_id, ()))
+        return sees_personal_data(self.principal, member_id, self.places.get(member_id, ()))
 
     def from_above(self, member_id: uuid.UUID) -> bool:
         places = self.places.get(member_id, ())
-        return self.principal.reads_personal_data_from_above(member_id, places)
+        return reads_personal_data_from_above(self.principal, member_id, places)
 
     def masked(self, member_id: uuid.UUID, values: dict[str, Any] | None) -> dict[str, Any] | None:
         """A snapshot (a history entry's before/after, a duplicate's record) as this
@@ -111,7 +112,7 @@ async def record_reads(
     member_ids: Iterable[uuid.UUID],
     *,
     read: str,
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> None:
     """One audit entry for a request that showed these members' personal data in full
     through a district or street grant (nothing when it showed none so): which members,
@@ -127,7 +128,7 @@ async def record_reads(
         entity_id=ids[0] if len(ids) == 1 else uuid.uuid4(),
         after={"read": read, "count": len(ids), "member_ids": [str(m) for m in ids]},
         anchors=[org for m in ids for org in seen.anchors.get(m, ())],
-        correlation_id=correlation_id,
+        ctx=ctx,
     )
 
 
@@ -137,14 +138,14 @@ async def record_community_read(
     community: Organization,
     *,
     read: str,
-    correlation_id: str | None,
+    ctx: WriteContext,
     **details: Any,
 ) -> bool:
     """Whether ``principal`` sees the personal data of a community's members (all of whom
     live there) in full; if through a district or street grant, one audit entry naming
     the community as the scope of the read."""
     places = frozenset([community.id, *(community.ancestor_ids or [])])
-    if principal.reads_personal_data_from_above(None, places):
+    if reads_personal_data_from_above(principal, None, places):
         after = {"read": read, "organization_id": str(community.id), **details}
         await _record(
             session,
@@ -152,9 +153,9 @@ async def record_community_read(
             entity_id=community.id,
             after=after,
             anchors=[community.id],
-            correlation_id=correlation_id,
+            ctx=ctx,
         )
-    return principal.sees_personal_data(None, places)
+    return sees_personal_data(principal, None, places)
 
 
 async def _record(
@@ -164,16 +165,14 @@ async def _record(
     entity_id: uuid.UUID,
     after: dict[str, Any],
     anchors: list[uuid.UUID],
-    correlation_id: str | None,
+    ctx: WriteContext,
 ) -> None:
-    await audit.record(
+    await ctx.record(
         session,
         entity_type=PERSONAL_DATA,
         entity_id=entity_id,
         action=READ,
-        actor=principal.actor,
         before=None,
         after=after,
         organization_ids=anchors,
-        correlation_id=correlation_id,
     )

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.access import members_visible
 from services.members.models import Member
 from services.members.organizations.models import Organization
+from services.members.policy import Action
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.db import uuid_array
 from shared.paging import decode_cursor, encode_cursor
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.registry import duplicates
 from services.members.registry.events import publish
@@ -24,7 +22,7 @@ from services.members.registry.schemas import (
 )
 from services.members.registry.validation import birth_date_from_id, gender_from_id
 from services.members.reportin.service import end_active_report_in
-from shared.auth.principal import Principal
+from shared.audit import anchors
 from shared.contracts.members import (
     MEMBER_DEACTIVATED,
     MEMBER_MOVED,
@@ -33,18 +31,7 @@ from shared.contracts.members import (
 )
 from shared.contracts.vocabulary import LIVE_STATUSES
 from shared.errors import AppError, NotFound, invalid, stale_version
-
-
-@dataclass(frozen=True)
-class Context:
-    """Who is acting and where events go; passed down from the entrypoint.
-    ``principal``: the caller, for what answers may show them (``duplicates``); None for
-    the operators' tools, which are then told no more than an outsider."""
-
-    topic: str
-    actor: str | None = None
-    correlation_id: str | None = None
-    principal: Principal | None = None
+from shared.writes import WriteContext
 
 
 def snapshot(member: Member) -> dict[str, Any]:
@@ -56,7 +43,7 @@ def member_anchors(member: Member, *earlier: dict[str, Any]) -> list[uuid.UUID]:
     its in-service members) and the residential community (双报到), and where the member
     was before (``earlier`` snapshots) when the write moved them."""
     places = [(s.get("home_organization_id"), s.get("community_id")) for s in earlier]
-    return audit.anchors(
+    return anchors(
         member.home_organization_id, member.community_id, *(i for p in places for i in p)
     )
 
@@ -89,7 +76,10 @@ def _age(born: date, on: date) -> int:
 
 
 async def _refuse_duplicate(
-    session: AsyncSession, values: dict[str, Any], ctx: Context, exclude: uuid.UUID | None = None
+    session: AsyncSession,
+    values: dict[str, Any],
+    ctx: WriteContext,
+    exclude: uuid.UUID | None = None,
 ) -> None:
     found = await MemberRepository(session).find_duplicate(
         district_id=values.get("district_id"),
@@ -120,32 +110,28 @@ async def registration_values(session: AsyncSession, data: MemberCreate) -> dict
     return values
 
 
-async def register_member(session: AsyncSession, data: MemberCreate, ctx: Context) -> Member:
+async def register_member(session: AsyncSession, data: MemberCreate, ctx: WriteContext) -> Member:
     values = await registration_values(session, data)
     await _refuse_duplicate(session, values, ctx)
     member = await MemberRepository(session).add(
         Member(id=uuid.uuid4(), status="active", version=1, **values)
     )
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="member",
         entity_id=member.id,
         action="registered",
-        actor=ctx.actor,
         before=None,
         after=snapshot(member),
         organization_ids=member_anchors(member),
         district_id=member.district_id,
         community_id=member.community_id,
-        correlation_id=ctx.correlation_id,
     )
     await publish(
         session,
+        ctx,
         MEMBER_REGISTERED,
         member,
-        topic=ctx.topic,
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
     )
     return member
 
@@ -160,7 +146,7 @@ async def _locked(session: AsyncSession, member_id: uuid.UUID, version: int) -> 
 
 
 async def update_member(
-    session: AsyncSession, member_id: uuid.UUID, data: MemberUpdate, ctx: Context
+    session: AsyncSession, member_id: uuid.UUID, data: MemberUpdate, ctx: WriteContext
 ) -> Member:
     member = await _locked(session, member_id, data.version)
     if member.status not in LIVE_STATUSES:
@@ -196,34 +182,30 @@ async def update_member(
     member.version += 1
     await session.flush()
     await session.refresh(member)
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="member",
         entity_id=member.id,
         action="moved" if moved else "updated",
-        actor=ctx.actor,
         before=before,
         after=snapshot(member),
         # A move within the community: the branch it left reads the entry too.
         organization_ids=member_anchors(member, before),
         district_id=member.district_id,
         community_id=member.community_id,
-        correlation_id=ctx.correlation_id,
     )
     await publish(
         session,
+        ctx,
         MEMBER_MOVED if moved else MEMBER_UPDATED,
         member,
-        topic=ctx.topic,
         changed=changed,
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
     )
     return member
 
 
 async def deactivate_member(
-    session: AsyncSession, member_id: uuid.UUID, data: MemberDeactivate, ctx: Context
+    session: AsyncSession, member_id: uuid.UUID, data: MemberDeactivate, ctx: WriteContext
 ) -> Member:
     member = await _locked(session, member_id, data.version)
     if member.status not in LIVE_STATUSES:
@@ -236,27 +218,23 @@ async def deactivate_member(
     # A member no longer on the rolls no longer serves in the community either.
     await end_active_report_in(session, member.id, data.reason, ctx)
     after = snapshot(member) | {"reason": data.reason}
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="member",
         entity_id=member.id,
         action="deactivated",
-        actor=ctx.actor,
         before=before,
         after=after,
         organization_ids=member_anchors(member),
         district_id=member.district_id,
         community_id=member.community_id,
-        correlation_id=ctx.correlation_id,
     )
     await publish(
         session,
+        ctx,
         MEMBER_DEACTIVATED,
         member,
-        topic=ctx.topic,
         changed=["status"],
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
     )
     return member
 

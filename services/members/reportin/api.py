@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.access import member_for, organization_for, organizations_visible
 from services.members.models import Member
 from services.members.organizations.models import Organization
-from services.members.registry.service import Context
+from services.members.policy import Action
 from services.members.reportin import queries, service
 from services.members.reportin.models import ReportIn
 from services.members.reportin.schemas import (
@@ -38,12 +38,12 @@ from services.members.reportin.schemas import (
 )
 from shared.auth.deps import PrincipalDep, require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
+from shared.auth.roles import Permission
 from shared.contracts.vocabulary import OrgKind
 from shared.errors import AppError, NotFound, invalid
 from shared.paging import CURSOR, LIMIT
-from shared.runtime import RuntimeDep, SessionDep
-from shared.web import CorrelationIdDep
+from shared.runtime import SessionDep
+from shared.writes import WriteDep
 
 router = APIRouter(tags=["在职党员报到"])
 
@@ -58,10 +58,6 @@ NO_COMMUNITY = "报到社区不存在或已撤销"  # the service's words for an
 
 # Report endpoints: staff, or a unit system with its API key (read only, its own unit).
 ReportReaderDep = Annotated[Principal, Depends(require(Action.read, api_keys=True))]
-
-
-def context(runtime: RuntimeDep, correlation_id: str | None, principal: Principal) -> Context:
-    return Context(topic=runtime.own_topic, correlation_id=correlation_id, actor=principal.actor)
 
 
 async def _may_serve_in(
@@ -92,7 +88,7 @@ async def _may_serve_in(
 
 
 async def _report_in_for(
-    session: AsyncSession, principal: Principal, action: Action, report_in_id: uuid.UUID
+    session: AsyncSession, principal: Principal, action: Permission, report_in_id: uuid.UUID
 ) -> ReportIn:
     """The report-in when ``action`` is allowed on its member; 404 out of sight."""
     report = await session.get(ReportIn, report_in_id)
@@ -124,14 +120,13 @@ async def record_report_in(
     body: ReportInCreate,
     principal: PrincipalDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> ReportInOut:
     # Locked now: the service locks the member too, and must not see a stale copy.
     member = await member_for(session, principal, Action.write, member_id, for_update=True)
     if not await _may_serve_in(session, principal, member, body.community_id):
         raise invalid("community_id", NO_COMMUNITY)
-    ctx = context(runtime, correlation_id, principal)
+    ctx = ctx
     report = await service.record_report_in(session, member_id, body, ctx)
     return await queries.named(session, report.id)
 
@@ -151,11 +146,10 @@ async def end_report_in(
     body: ReportInEnd,
     principal: PrincipalDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> ReportInOut:
     await _report_in_for(session, principal, Action.write, report_in_id)
-    ctx = context(runtime, correlation_id, principal)
+    ctx = ctx
     report = await service.end_report_in(session, report_in_id, body, ctx)
     return await queries.named(session, report.id)
 

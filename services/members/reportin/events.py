@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.models import messaging
 from services.members.reportin.models import ReportIn
 from shared.contracts import Contract
 from shared.contracts.reportin import ReportInChanged, ReportInState
-from shared.envelope import EventEnvelope, Tenant
-from shared.outbox import add_events
+from shared.writes import WriteContext
 
 
 def report_in_state(report: ReportIn) -> ReportInState:
@@ -30,23 +28,13 @@ def report_in_state(report: ReportIn) -> ReportInState:
 
 
 async def publish(
-    session: AsyncSession,
-    contract: Contract,
-    report: ReportIn,
-    *,
-    topic: str,
-    correlation_id: str | None = None,
-    actor: str | None = None,
+    session: AsyncSession, ctx: WriteContext, contract: Contract, report: ReportIn
 ) -> None:
-    payload = ReportInChanged(report_in=report_in_state(report))
-    event = EventEnvelope(
-        type=contract.event_type,
-        version=contract.version,
-        producer="members",
-        tenant=Tenant(district_id=report.district_id, community_id=report.community_id),
-        key=str(report.member_id),  # in order with the member's own events
-        correlation_id=correlation_id,
-        actor=actor,
-        payload=payload.model_dump(mode="json"),
+    await ctx.publish(
+        session,
+        contract,
+        ReportInChanged(report_in=report_in_state(report)),
+        key=report.member_id,  # in order with the member's own events
+        district_id=report.district_id,
+        community_id=report.community_id,
     )
-    await add_events(session, messaging.outbox, topic, [event])

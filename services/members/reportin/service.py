@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit import service as audit
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import OrganizationRepository
 from services.members.registry.repository import MemberRepository
@@ -17,13 +16,12 @@ from services.members.reportin.events import publish, report_in_state
 from services.members.reportin.models import ACTIVE, ENDED, ReportIn
 from services.members.reportin.repository import ReportInRepository
 from services.members.reportin.schemas import ReportInCreate, ReportInEnd
+from shared.audit import anchors
 from shared.contracts import Contract
 from shared.contracts.reportin import REPORT_IN_ENDED, REPORT_IN_RECORDED
 from shared.contracts.vocabulary import LIVE_STATUSES, OrgKind
 from shared.errors import AppError, NotFound, invalid
-
-if TYPE_CHECKING:  # registry.service will call end_active_report_in: no import cycle
-    from services.members.registry.service import Context
+from shared.writes import WriteContext
 
 
 def snapshot(report: ReportIn) -> dict[str, Any]:
@@ -76,41 +74,32 @@ async def _audit(
     report: ReportIn,
     action: str,
     before: dict[str, Any] | None,
-    ctx: Context,
+    ctx: WriteContext,
 ) -> None:
     # The member's home organization (their unit's admin) and the serving community.
     member = await MemberRepository(session).get(report.member_id)
     home = member.home_organization_id if member is not None else report.unit_id
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="report_in",
         entity_id=report.id,
         action=action,
-        actor=ctx.actor,
         before=before,
         after=snapshot(report),
-        organization_ids=audit.anchors(home, report.community_id),
+        organization_ids=anchors(home, report.community_id),
         district_id=report.district_id,
         community_id=report.community_id,
-        correlation_id=ctx.correlation_id,
     )
 
 
 async def _publish(
-    session: AsyncSession, contract: Contract, report: ReportIn, ctx: Context
+    session: AsyncSession, contract: Contract, report: ReportIn, ctx: WriteContext
 ) -> None:
-    await publish(
-        session,
-        contract,
-        report,
-        topic=ctx.topic,
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
-    )
+    await publish(session, ctx, contract, report)
 
 
 async def record_report_in(
-    session: AsyncSession, member_id: uuid.UUID, data: ReportInCreate, ctx: Context
+    session: AsyncSession, member_id: uuid.UUID, data: ReportInCreate, ctx: WriteContext
 ) -> ReportIn:
     # The member's row lock serializes report-ins of one member (and deactivation).
     member = await MemberRepository(session).get(member_id, for_update=True)
@@ -149,7 +138,7 @@ async def record_report_in(
 
 
 async def _end(
-    session: AsyncSession, report: ReportIn, ended_on: date, reason: str, ctx: Context
+    session: AsyncSession, report: ReportIn, ended_on: date, reason: str, ctx: WriteContext
 ) -> ReportIn:
     if ended_on < report.reported_on:
         raise invalid("ended_on", "结束日期不能早于报到日期")
@@ -164,7 +153,7 @@ async def _end(
 
 
 async def end_report_in(
-    session: AsyncSession, report_id: uuid.UUID, data: ReportInEnd, ctx: Context
+    session: AsyncSession, report_id: uuid.UUID, data: ReportInEnd, ctx: WriteContext
 ) -> ReportIn:
     report = await ReportInRepository(session).get(report_id, for_update=True)
     if report is None:
@@ -175,7 +164,7 @@ async def end_report_in(
 
 
 async def end_active_report_in(
-    session: AsyncSession, member_id: uuid.UUID, reason: str, ctx: Context
+    session: AsyncSession, member_id: uuid.UUID, reason: str, ctx: WriteContext
 ) -> ReportIn | None:
     """End the member's active report-in today, if there is one (e.g. on deactivation).
     Runs in the caller's transaction; returns the ended report-in or ``None``. An empty

@@ -8,19 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
 from services.members.access import organization_for
+from services.members.policy import Action
 from services.members.registry import present
-from services.members.registry.service import Context
 from services.members.roster import service
 from services.members.roster.export import content_disposition, export_roster
 from services.members.roster.files import MAX_BYTES
 from shared.auth.deps import require
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.contracts.vocabulary import MemberStatus
 from shared.errors import AppError, ErrorBody
-from shared.runtime import RuntimeDep, SessionDep
+from shared.runtime import SessionDep
 from shared.spreadsheets.writer import XLSX_MEDIA_TYPE
-from shared.web import CorrelationIdDep
+from shared.writes import WriteDep
 
 router = APIRouter(prefix="/communities/{community_id}/roster", tags=["党员台账"])
 # Uploads may exceed the default body cap; the app gives this path the bulk cap.
@@ -39,8 +38,7 @@ async def import_roster(
     file: UploadFile,
     principal: Annotated[Principal, Depends(require(Action.write))],
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
     partial: bool = Query(False, description="只导入正确的行，有误的行列出不导入"),
     dry_run: bool = Query(False, description="试导入：只检查，不写入"),
 ) -> service.ImportReport:
@@ -50,12 +48,6 @@ async def import_roster(
     if file.size is not None and file.size > MAX_BYTES:
         raise AppError(413, "payload_too_large", "文件过大，请分批导入")
     data = await file.read()
-    ctx = Context(
-        topic=runtime.own_topic,
-        actor=principal.actor,
-        correlation_id=correlation_id,
-        principal=principal,
-    )
     return await service.import_roster(
         session, community_id, data, file.filename, ctx, partial=partial, dry_run=dry_run
     )
@@ -71,7 +63,7 @@ async def export(
     community_id: uuid.UUID,
     principal: Annotated[Principal, Depends(require(Action.read))],
     session: SessionDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
     status: MemberStatus | None = Query(None, description="只导出这一状态的党员；不填则全部"),
 ) -> Response:
     community = await organization_for(
@@ -84,7 +76,7 @@ async def export(
         principal,
         community,
         read="roster_export",
-        correlation_id=correlation_id,
+        ctx=ctx,
         status=status,
     )
     filename, content = await export_roster(session, community_id, status, masked=not full)

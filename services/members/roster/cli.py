@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from services.members.registry.service import Context
+from services.members.app import SPEC
 from services.members.roster.service import (
     ImportReport,
     RosterInvalid,
@@ -24,6 +24,7 @@ from shared.cli import cli_actor
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.errors import AppError
 from shared.log import configure_logging, get_logger
+from shared.writes import write_context
 
 log = get_logger("services.members.import_roster")
 
@@ -74,7 +75,7 @@ async def _import(
     dry_run: bool,
 ) -> ImportReport:
     engine = create_engine(settings.database_url, pool_size=1)
-    ctx = Context(topic=settings.topic("members"), actor=cli_actor())
+    ctx = write_context(SPEC, settings, actor=cli_actor())
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

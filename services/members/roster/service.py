@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.members.registry import bulk, duplicates
 from services.members.registry.schemas import MemberCreate
-from services.members.registry.service import Context, register_member, registration_values
+from services.members.registry.service import register_member, registration_values
 from services.members.roster.columns import FIELD_HEADERS
 from services.members.roster.directory import OrgDirectory, OrgEntry
 from services.members.roster.files import read_table
@@ -31,6 +31,7 @@ from services.members.roster.repository import Found, RosterRepository
 from shared.errors import AppError, NotFound
 from shared.log import get_logger
 from shared.uploads import UploadRejected, off_loop
+from shared.writes import WriteContext
 
 log = get_logger(__name__)
 
@@ -79,7 +80,7 @@ async def import_roster(
     community_id: uuid.UUID,
     data: bytes,
     filename: str | None,
-    ctx: Context,
+    ctx: WriteContext,
     *,
     partial: bool = False,
     dry_run: bool = False,
@@ -130,7 +131,7 @@ async def _check_rows(
     session: AsyncSession,
     rows: list[ParsedRow],
     known: KnownMembers,
-    ctx: Context,
+    ctx: WriteContext,
     progress: Progress | None,
 ) -> list[Ready]:
     """What needs the database, without writing: placement, dates against the ID number,
@@ -225,7 +226,7 @@ def _app_errors(row: int, exc: AppError) -> list[RosterError]:
 async def _write(
     session: AsyncSession,
     ready: list[Ready],
-    ctx: Context,
+    ctx: WriteContext,
     partial: bool,
     progress: Progress | None,
 ) -> int:
@@ -252,7 +253,7 @@ def _note(row: ParsedRow) -> dict[str, Any]:
 async def _write_each(
     session: AsyncSession,
     rows: list[ParsedRow],
-    ctx: Context,
+    ctx: WriteContext,
     partial: bool,
     progress: Progress | None,
 ) -> int:

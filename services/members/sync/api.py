@@ -19,18 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.members.access import organization_for
 from services.members.organizations.models import Organization
-from services.members.registry.service import Context
+from services.members.policy import Action
 from services.members.sync import service
 from services.members.sync.models import UnitMemberLink
 from services.members.sync.schemas import SyncReport, SyncRequest
 from shared.auth.deps import require
 from shared.auth.limits import Limiter, TooManyRequests
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.contracts.vocabulary import OrgKind
 from shared.errors import NotFound
 from shared.runtime import RuntimeDep, SessionDep
-from shared.web import CorrelationIdDep
+from shared.writes import WriteDep
 
 router = APIRouter(prefix="/units", tags=["单位党组织同步"])
 
@@ -77,17 +76,11 @@ async def sync_unit(
     principal: SyncCallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> SyncReport:
     await check_rate(request, runtime.engine, principal)
     unit = await session.get(Organization, unit_id)
     if unit is None or unit.kind != OrgKind.unit:  # not a unit: no such unit, whoever asks
         raise NotFound(UNIT_NOT_FOUND)
     await organization_for(session, principal, Action.sync, unit_id, message=UNIT_NOT_FOUND)
-    ctx = Context(
-        topic=runtime.own_topic,
-        actor=principal.actor,
-        correlation_id=correlation_id,
-        principal=principal,
-    )
     return await service.sync_unit(session, unit_id, body, ctx)

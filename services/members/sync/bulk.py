@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.models import messaging
 from services.members.organizations.models import Organization
 from services.members.registry.bulk import (
     MEMBER,
@@ -36,12 +35,11 @@ from services.members.registry.bulk import (
     register_all,
     snapshot,
 )
-from services.members.registry.service import Context
 from services.members.sync.models import UnitMemberLink
 from services.members.sync.plan import Plan
 from shared.contracts.members import MEMBER_DEACTIVATED, MEMBER_UPDATED
 from shared.envelope import EventEnvelope
-from shared.outbox import add_events
+from shared.writes import WriteContext
 
 LINK = cast(Table, UnitMemberLink.__table__)
 _COLUMNS = [MEMBER.c[name] for name in MEMBER_COLUMNS]
@@ -125,7 +123,7 @@ async def apply(
     plan: Plan,
     listed: Sequence[str],
     at: datetime,
-    ctx: Context,
+    ctx: WriteContext,
 ) -> None:
     """Write the plan: members, links, audit rows and outbox events."""
     source = {"source": "unit_sync", "unit_id": str(unit_id)}
@@ -174,4 +172,4 @@ async def apply(
             .values(last_synced_at=at)
         )
     await insert_audit(session, audit)
-    await add_events(session, messaging.outbox, ctx.topic, events)
+    await ctx.publish_all(session, events)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.members.organizations.models import Organization
 from services.members.registry import bulk as registry_bulk
 from services.members.registry import duplicates
-from services.members.registry.service import Context, check_identity_and_dates
+from services.members.registry.service import check_identity_and_dates
 from services.members.sync import bulk
 from services.members.sync.plan import Change, Plan, Row, plan_sync
 from services.members.sync.schemas import (
@@ -31,6 +31,7 @@ from services.members.sync.schemas import (
 from shared.contracts.vocabulary import OrgKind
 from shared.errors import AppError, NotFound, validation_message
 from shared.log import get_logger
+from shared.writes import WriteContext
 
 log = get_logger(__name__)
 
@@ -145,7 +146,7 @@ async def check_rows(
 
 
 async def sync_unit(
-    session: AsyncSession, unit_id: uuid.UUID, request: SyncRequest, ctx: Context
+    session: AsyncSession, unit_id: uuid.UUID, request: SyncRequest, ctx: WriteContext
 ) -> SyncReport:
     """Bring the unit's in-service members in line with its list (see ``plan_sync`` for
     the rules). A row error refuses the whole request unless ``partial``; ``dry_run``
@@ -221,7 +222,7 @@ _ELSEWHERE = {
 
 
 async def hide_out_of_sight(
-    session: AsyncSession, ctx: Context, report: SyncReport, plan: Plan
+    session: AsyncSession, ctx: WriteContext, report: SyncReport, plan: Plan
 ) -> None:
     """Members linked by ID number whose organization relationship is elsewhere are out
     of the unit's sight (``registry.duplicates``): their items keep only the unit's own

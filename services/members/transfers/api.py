@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from services.members.access import member_for, organization_for, organizations_visible
 from services.members.organizations.models import Organization
-from services.members.registry.service import Context
+from services.members.policy import Action
 from services.members.settings import MembersSettings
 from services.members.transfers import service
 from services.members.transfers.models import Transfer
@@ -40,10 +40,8 @@ from services.members.transfers.search import (
     list_transfers,
 )
 from shared.auth.deps import PrincipalDep
-from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.runtime import RuntimeDep, SessionDep
-from shared.web import CorrelationIdDep
+from shared.writes import WriteDep
 
 router = APIRouter(prefix="/transfers", tags=["组织关系转接"])
 
@@ -54,10 +52,6 @@ CONFLICTS: dict[int | str, dict[str, Any]] = {
     404: {"description": "转接申请不存在或不在本账号的管辖范围内"},
     409: {"description": "状态已变化、版本过期或已有待接收的申请"},
 }
-
-
-def context(runtime: RuntimeDep, correlation_id: str | None, principal: Principal) -> Context:
-    return Context(topic=runtime.own_topic, correlation_id=correlation_id, actor=principal.actor)
 
 
 def out(row: tuple[Transfer, str], today: date | None = None) -> TransferOut:
@@ -79,7 +73,7 @@ async def request_transfer(
     principal: PrincipalDep,
     session: SessionDep,
     runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> TransferOut:
     settings = runtime.settings
     assert isinstance(settings, MembersSettings)
@@ -98,7 +92,7 @@ async def request_transfer(
     row = await service.request_transfer(
         session,
         body,
-        context(runtime, correlation_id, principal),
+        ctx,
         due_days=settings.transfer_due_days,
         target_in_sight=bool(in_sight),
     )
@@ -146,11 +140,10 @@ async def accept(
     body: TransferDecision,
     principal: PrincipalDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> TransferOut:
     await check_transfer(session, principal, transfer_id, Side.receiver)
-    ctx = context(runtime, correlation_id, principal)
+    ctx = ctx
     return out(await service.accept_transfer(session, transfer_id, body, ctx))
 
 
@@ -162,11 +155,10 @@ async def reject(
     body: TransferAnswer,
     principal: PrincipalDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> TransferOut:
     await check_transfer(session, principal, transfer_id, Side.receiver)
-    ctx = context(runtime, correlation_id, principal)
+    ctx = ctx
     return out(await service.answer_transfer(session, transfer_id, body, "rejected", ctx))
 
 
@@ -181,11 +173,10 @@ async def return_(
     body: TransferAnswer,
     principal: PrincipalDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> TransferOut:
     await check_transfer(session, principal, transfer_id, Side.receiver)
-    ctx = context(runtime, correlation_id, principal)
+    ctx = ctx
     return out(await service.answer_transfer(session, transfer_id, body, "returned", ctx))
 
 
@@ -200,9 +191,8 @@ async def cancel(
     body: TransferDecision,
     principal: PrincipalDep,
     session: SessionDep,
-    runtime: RuntimeDep,
-    correlation_id: CorrelationIdDep,
+    ctx: WriteDep,
 ) -> TransferOut:
     await check_transfer(session, principal, transfer_id, Side.sender)
-    ctx = context(runtime, correlation_id, principal)
+    ctx = ctx
     return out(await service.cancel_transfer(session, transfer_id, body, ctx))

@@ -9,10 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit import service as audit
-from services.members.models import messaging
-from services.members.registry.service import Context
 from services.members.transfers.models import Transfer
+from shared.audit import anchors
 from shared.contracts import Contract
 from shared.contracts.transfers import (
     TRANSFER_ACCEPTED,
@@ -23,11 +21,10 @@ from shared.contracts.transfers import (
     TransferChanged,
     TransferState,
 )
-from shared.envelope import EventEnvelope, Tenant
-from shared.outbox import add_events
+from shared.writes import WriteContext
 
-# The event each status is announced with. A cancellation (撤回) has no contract yet:
-# it is audited but not published.
+# The event each status is announced with (a cancellation, 撤回, too: the receiving
+# side's list of pending requests must drop it).
 CONTRACTS: dict[str, Contract] = {
     "pending": TRANSFER_REQUESTED,
     "accepted": TRANSFER_ACCEPTED,
@@ -66,7 +63,7 @@ def snapshot(transfer: Transfer, member_name: str) -> dict[str, Any]:
 
 async def record(
     session: AsyncSession,
-    ctx: Context,
+    ctx: WriteContext,
     transfer: Transfer,
     member_name: str,
     *,
@@ -80,37 +77,29 @@ async def record(
         district, community = transfer.to_district_id, transfer.to_community_id
     else:
         district, community = transfer.from_district_id, transfer.from_community_id
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="transfer",
         entity_id=transfer.id,
         action=action,
-        actor=ctx.actor,
         before=before,
         after=snapshot(transfer, member_name),
         # Both sides read every step, as they see the transfer itself (transfers_visible):
         # the sending organization and community, and the receiving organization.
-        organization_ids=audit.anchors(
+        organization_ids=anchors(
             transfer.from_organization_id,
             transfer.from_community_id,
             transfer.to_organization_id,
         ),
         district_id=district,
         community_id=community,
-        correlation_id=ctx.correlation_id,
     )
-    contract = CONTRACTS.get(transfer.status)
-    if contract is None:
-        return
     payload = TransferChanged(transfer=transfer_state(transfer, member_name))
-    event = EventEnvelope(
-        type=contract.event_type,
-        version=contract.version,
-        producer="members",
-        tenant=Tenant(district_id=district, community_id=community),
-        key=str(transfer.member_id),
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
-        payload=payload.model_dump(mode="json"),
+    await ctx.publish(
+        session,
+        CONTRACTS[transfer.status],
+        payload,
+        key=transfer.member_id,  # in order with the member's own events
+        district_id=district,
+        community_id=community,
     )
-    await add_events(session, messaging.outbox, ctx.topic, [event])

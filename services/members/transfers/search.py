@@ -24,11 +24,11 @@ from services.members.access import organizations_visible
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.repository import in_subtree
+from services.members.policy import Action
 from services.members.transfers.models import PENDING, Transfer
 from services.members.transfers.schemas import Direction
 from shared.auth.deps import forbidden
 from shared.auth.principal import Principal
-from shared.auth.roles import Action
 from shared.auth.scope import visible
 from shared.errors import NotFound
 from shared.paging import decode_cursor, encode_cursor

@@ -13,14 +13,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.audit import service as audit
 from services.members.models import Member
 from services.members.organizations.models import Organization
 from services.members.organizations.tree import HOME_KINDS
 from services.members.registry.events import publish
 from services.members.registry.home import Placement, place
 from services.members.registry.repository import MemberRepository
-from services.members.registry.service import Context, member_anchors
+from services.members.registry.service import member_anchors
 from services.members.registry.service import snapshot as member_snapshot
 from services.members.transfers.events import record, snapshot
 from services.members.transfers.models import PENDING, Transfer
@@ -28,6 +27,7 @@ from services.members.transfers.schemas import TransferAnswer, TransferCreate, T
 from shared.contracts.members import MEMBER_TRANSFERRED
 from shared.contracts.vocabulary import LIVE_STATUSES, OrgKind
 from shared.errors import AppError, NotFound, invalid, stale_version
+from shared.writes import WriteContext
 
 STATUS_LABELS = {
     "accepted": "已被接收",
@@ -81,7 +81,7 @@ async def _placement(session: AsyncSession, org_id: uuid.UUID, member: Member) -
 async def request_transfer(
     session: AsyncSession,
     data: TransferCreate,
-    ctx: Context,
+    ctx: WriteContext,
     *,
     due_days: int,
     today: date | None = None,
@@ -144,7 +144,7 @@ async def _end(
     session: AsyncSession,
     transfer: Transfer,
     status: str,
-    ctx: Context,
+    ctx: WriteContext,
     answer: str | None = None,
     before: dict[str, Any] | None = None,
 ) -> tuple[Transfer, str]:
@@ -162,7 +162,7 @@ async def _end(
 
 
 async def accept_transfer(
-    session: AsyncSession, transfer_id: uuid.UUID, data: TransferDecision, ctx: Context
+    session: AsyncSession, transfer_id: uuid.UUID, data: TransferDecision, ctx: WriteContext
 ) -> tuple[Transfer, str]:
     """The member's home organization, community and district change with the
     transfer, in one transaction: member row, both audit entries and both events."""
@@ -193,28 +193,24 @@ async def accept_transfer(
     transfer.to_community_id, transfer.to_district_id = member.community_id, member.district_id
     await session.flush()
     await session.refresh(member)
-    await audit.record(
+    await ctx.record(
         session,
         entity_type="member",
         entity_id=member.id,
         action="transferred",
-        actor=ctx.actor,
         before=before,
         after=member_snapshot(member) | {"transfer_id": str(transfer.id)},
         # Both sides read it: where the member's organization relationship was, and is.
         organization_ids=member_anchors(member, before),
         district_id=member.district_id,
         community_id=member.community_id,
-        correlation_id=ctx.correlation_id,
     )
     await publish(
         session,
+        ctx,
         MEMBER_TRANSFERRED,
         member,
-        topic=ctx.topic,
         changed=changed,
-        correlation_id=ctx.correlation_id,
-        actor=ctx.actor,
     )
     return await _end(session, transfer, "accepted", ctx, before=transfer_before)
 
@@ -224,7 +220,7 @@ async def answer_transfer(
     transfer_id: uuid.UUID,
     data: TransferAnswer,
     status: str,
-    ctx: Context,
+    ctx: WriteContext,
 ) -> tuple[Transfer, str]:
     """Reject (拒绝) or return (退回, for the sender to correct and request again)."""
     transfer = await _locked(session, transfer_id, data.version)
@@ -232,7 +228,7 @@ async def answer_transfer(
 
 
 async def cancel_transfer(
-    session: AsyncSession, transfer_id: uuid.UUID, data: TransferDecision, ctx: Context
+    session: AsyncSession, transfer_id: uuid.UUID, data: TransferDecision, ctx: WriteContext
 ) -> tuple[Transfer, str]:
     """The sender withdraws (撤回) a request the receiver has not answered."""
     transfer = await _locked(session, transfer_id, data.version)

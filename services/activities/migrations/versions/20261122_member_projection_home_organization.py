@@ -12,8 +12,9 @@ Create Date: 2026-11-22 10:12:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
+
+from shared.projections import migrations as directory
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -22,15 +23,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("member_projection", sa.Column("home_organization_id", sa.Uuid(), nullable=True))
-    op.create_index(
-        op.f("ix_member_projection_home_organization_id"),
-        "member_projection",
-        ["home_organization_id"],
-        unique=False,
-    )
+    directory.add_member_home_organization(op)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_member_projection_home_organization_id"), table_name="member_projection")
-    op.drop_column("member_projection", "home_organization_id")
+    directory.drop_member_home_organization(op)

@@ -1,1 +1,0 @@
-"""This service's projection of members, kept from the members service's events."""
