@@ -12,12 +12,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.catalog import SERVICE_NAMES
 from shared import migrations
 from shared.db import asyncpg_dsn, create_database
 from shared.settings import ServiceSettings
 from tests.infra import Infra, start_infra
-
-SERVICES = ("members", "activities", "scoring", "notify")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +29,7 @@ def infra() -> Iterator[Infra]:
 async def templates(infra: Infra) -> dict[str, str]:
     """One migrated template database per service, built once per run."""
     run = uuid.uuid4().hex[:6]
-    names = {s: f"tpl_{run}_{s}" for s in SERVICES}
+    names = {s: f"tpl_{run}_{s}" for s in SERVICE_NAMES}
     for name in names.values():
         await create_database(infra.database_url, name)
     # Alembic keeps its context in module globals: one migration at a time, off the loop.

@@ -15,18 +15,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.activities.app import SPEC as ACTIVITIES
-from services.activities.app import create_app as activities_app
-from services.activities.settings import ActivitiesSettings
-from services.members.app import SPEC as MEMBERS
-from services.members.app import create_app as members_app
-from services.members.settings import MembersSettings
-from services.notify.app import SPEC as NOTIFY
-from services.notify.app import create_app as notify_app
-from services.notify.settings import NotifySettings
-from services.scoring.app import SPEC as SCORING
-from services.scoring.app import create_app as scoring_app
-from services.scoring.settings import ScoringSettings
+from services.catalog import SERVICES
 from shared.auth.principal import Grant
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import ServiceSettings
@@ -34,11 +23,9 @@ from tests.auth import OPERATIONS, GrantsAuth
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# name -> (spec, settings class, app factory), from the one list of services.
 CATALOG: dict[str, tuple[ServiceSpec, type[ServiceSettings], Callable[..., FastAPI]]] = {
-    "members": (MEMBERS, MembersSettings, members_app),
-    "activities": (ACTIVITIES, ActivitiesSettings, activities_app),
-    "scoring": (SCORING, ScoringSettings, scoring_app),
-    "notify": (NOTIFY, NotifySettings, notify_app),
+    s.name: (s.spec, s.settings_class, s.create_app) for s in SERVICES
 }
 
 

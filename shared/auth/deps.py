@@ -77,7 +77,7 @@ api_key_scheme = APIKeyHeader(
     name="X-API-Key",
     auto_error=False,
     scheme_name="unitApiKey",
-    description="单位系统的 API 密钥（gjk_…），只用于同步和本单位报表接口",
+    description="单位系统的 API 密钥（gjk_…），只用于标明接受它的单位接口",
 )
 BearerToken = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
 _Key = Annotated[str | None, Security(api_key_scheme)]
@@ -90,7 +90,7 @@ async def person(request: Request, _token: BearerToken) -> Principal:
     """A signed-in person (staff or member); unit systems' API keys are refused."""
     principal = await authenticate(request)
     if principal.kind == "api_key":
-        raise forbidden("API 密钥只能用于同步和报表接口")
+        raise forbidden("API 密钥不能用于此接口，请用账号登录后访问")
     return principal
 
 

@@ -58,7 +58,7 @@ def test_run_command_brings_everything_up_and_ctrl_c_stops_it(tmp_path: Path) ->
         [
             sys.executable,
             "-m",
-            "shared.devstack",
+            "services.devstack",
             "--data-dir",
             str(tmp_path / "data"),
             "--pg-port",

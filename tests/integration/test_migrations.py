@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from services.catalog import SERVICE_NAMES as SERVICES
 from shared import migrations
-from tests.conftest import SERVICES
 
 pytestmark = pytest.mark.integration
 

@@ -15,10 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from services.activities.settings import ActivitiesSettings
-from services.members.settings import MembersSettings
-from services.notify.settings import NotifySettings
-from services.scoring.settings import ScoringSettings
+from services.catalog import SERVICES as CATALOG
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,10 +27,7 @@ PROMETHEUS_FILE = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 # service name -> (settings class, env prefix, HTTP port)
 SERVICES: dict[str, tuple[type[ServiceSettings], str, int]] = {
-    "members": (MembersSettings, "MEMBERS_", 8001),
-    "activities": (ActivitiesSettings, "ACTIVITIES_", 8002),
-    "scoring": (ScoringSettings, "SCORING_", 8003),
-    "notify": (NotifySettings, "NOTIFY_", 8004),
+    s.name: (s.settings_class, s.env_prefix, s.port) for s in CATALOG
 }
 CLUSTER_BROKERS = ("kafka-1", "kafka-2", "kafka-3")
 

@@ -1,6 +1,6 @@
 """The run command: PostgreSQL, the broker and all four services on this machine.
 
-``python -m shared.devstack`` (called by ``scripts/run``) starts the embedded PostgreSQL
+``python -m services.devstack`` (called by ``scripts/run``) starts the embedded PostgreSQL
 (data under ``.data/``) and the Tansu broker, or uses the servers named by
 ``GONGJIAN_DATABASE_URL`` and ``GONGJIAN_KAFKA_BOOTSTRAP_SERVERS``; creates and migrates
 each service's database; starts ``python -m services.<name> all`` for each service;
@@ -19,29 +19,14 @@ import sys
 import time
 import urllib.request
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
+from services.catalog import SERVICES, ServiceEntry
 from shared import migrations
 from shared.db import create_database
 from shared.embedded import EmbeddedBroker, EmbeddedPostgres, _die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Service:
-    name: str
-    prefix: str
-    port: int
-
-
-SERVICES = (
-    Service("members", "MEMBERS_", 8001),
-    Service("activities", "ACTIVITIES_", 8002),
-    Service("scoring", "SCORING_", 8003),
-    Service("notify", "NOTIFY_", 8004),
-)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -57,10 +42,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def service_env(
-    svc: Service, database_url: str, bootstrap: str, port: int, topic_prefix: str, embedded: bool
+    svc: ServiceEntry,
+    database_url: str,
+    bootstrap: str,
+    port: int,
+    topic_prefix: str,
+    embedded: bool,
 ) -> dict[str, str]:
     env = dict(os.environ)
-    p = svc.prefix
+    p = svc.env_prefix
     env.update(
         {
             f"{p}DATABASE_URL": database_url,
