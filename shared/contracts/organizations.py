@@ -28,6 +28,9 @@ class OrganizationState(BaseModel):
     status: str
     co_building_community_ids: list[uuid.UUID] = []
     updated_at: datetime
+    # Added in Step 4b (optional, so v1 stays compatible): a branch's kind by its
+    # members (支部类型: community, retired, mobile, building, non-public economy, …).
+    branch_kind: str | None = None
 
 
 class OrganizationChanged(BaseModel):

@@ -43,3 +43,5 @@ class ReportInChanged(BaseModel):
 
 REPORT_IN_RECORDED = register("report_in.recorded", 1, "members", ReportInChanged)
 REPORT_IN_ENDED = register("report_in.ended", 1, "members", ReportInChanged)
+
+REPORT_IN_EVENT_TYPES = (REPORT_IN_RECORDED.event_type, REPORT_IN_ENDED.event_type)

@@ -15,12 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.consumer import BatchHandler
 from shared.contracts.members import MemberChanged, MemberMerged, MemberRegistered, member_states
 from shared.contracts.organizations import OrganizationChanged
+from shared.contracts.reportin import ReportInChanged
 from shared.envelope import EventEnvelope
-from shared.projections.models import MemberProjectionColumns, OrganizationProjectionColumns
+from shared.projections.models import (
+    MemberProjectionColumns,
+    OrganizationProjectionColumns,
+    ReportInProjectionColumns,
+)
 from shared.projections.upsert import upsert_many_if_newer
 
 MemberEvents = Sequence[tuple[EventEnvelope, MemberRegistered | MemberChanged | MemberMerged]]
 OrganizationEvents = Sequence[tuple[EventEnvelope, OrganizationChanged]]
+ReportInEvents = Sequence[tuple[EventEnvelope, ReportInChanged]]
 
 
 def member_handler(model: type[MemberProjectionColumns]) -> BatchHandler:
@@ -39,6 +45,12 @@ def member_handler(model: type[MemberProjectionColumns]) -> BatchHandler:
                 "branch_id": s.branch_id,
                 "home_organization_id": s.home_organization_id,
                 "status": s.status,
+                "gender": s.gender,
+                "birth_date": s.birth_date,
+                "categories": list(s.categories),
+                "specialties": list(s.specialties),
+                "joined_at": s.joined_at,
+                "lives_in_area": s.lives_in_area,
                 "updated_at": s.updated_at,
             }
             for _, payload in events
@@ -68,6 +80,7 @@ def organization_handler(model: type[OrganizationProjectionColumns]) -> BatchHan
                 "community_id": s.community_id,
                 "status": s.status,
                 "co_building_community_ids": s.co_building_community_ids,
+                "branch_kind": s.branch_kind,
                 "updated_at": s.updated_at,
             }
             for s in (payload.organization for _, payload in events)
@@ -75,3 +88,30 @@ def organization_handler(model: type[OrganizationProjectionColumns]) -> BatchHan
         await upsert_many_if_newer(session, table, rows, key=["organization_id"])
 
     return BatchHandler(project_organizations)
+
+
+def report_in_handler(model: type[ReportInProjectionColumns]) -> BatchHandler:
+    """For report_in.recorded / ended, which carry the report-in's full state."""
+    table = cast(Table, model.__table__)
+
+    async def project_report_ins(session: AsyncSession, events: ReportInEvents) -> None:
+        """One upsert for a whole run of report-in events; the newest version wins."""
+        rows: list[dict[str, Any]] = [
+            {
+                "report_in_id": s.report_in_id,
+                "version": s.version,
+                "member_id": s.member_id,
+                "unit_id": s.unit_id,
+                "community_id": s.community_id,
+                "organization_id": s.organization_id,
+                "district_id": s.district_id,
+                "status": s.status,
+                "reported_on": s.reported_on,
+                "ended_on": s.ended_on,
+                "updated_at": s.updated_at,
+            }
+            for s in (payload.report_in for _, payload in events)
+        ]
+        await upsert_many_if_newer(session, table, rows, key=["report_in_id"])
+
+    return BatchHandler(project_report_ins)

@@ -133,3 +133,52 @@ def add_member_home_organization(op: Op) -> None:
 def drop_member_home_organization(op: Op) -> None:
     op.drop_index(op.f("ix_member_projection_home_organization_id"), table_name="member_projection")
     op.drop_column("member_projection", "home_organization_id")
+
+
+def add_member_facts_and_report_ins(op: Op) -> None:
+    """Member facts the services decide by (age, categories, specialties, joining date),
+    a branch's kind, and the report-in projection. Rows projected before hold NULL or
+    empty lists until the member's next event (or a replay of the members topic)."""
+    for column in (
+        sa.Column("gender", sa.String(length=10), nullable=True),
+        sa.Column("birth_date", sa.Date(), nullable=True),
+        sa.Column("categories", sa.ARRAY(sa.Text()), server_default="{}", nullable=False),
+        sa.Column("specialties", sa.ARRAY(sa.Text()), server_default="{}", nullable=False),
+        sa.Column("joined_at", sa.Date(), nullable=True),
+        sa.Column("lives_in_area", sa.Boolean(), nullable=True),
+    ):
+        op.add_column("member_projection", column)
+    op.add_column(
+        "organization_projection", sa.Column("branch_kind", sa.String(length=30), nullable=True)
+    )
+    op.create_table(
+        "report_in_projection",
+        sa.Column("report_in_id", sa.Uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("unit_id", sa.Uuid(), nullable=False),
+        sa.Column("community_id", sa.Uuid(), nullable=False),
+        sa.Column("organization_id", sa.Uuid(), nullable=True),
+        sa.Column("district_id", sa.Uuid(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("reported_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "projected_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("report_in_id", name=op.f("pk_report_in_projection")),
+    )
+    for column in ("member_id", "unit_id", "community_id"):
+        op.create_index(op.f(f"ix_report_in_projection_{column}"), "report_in_projection", [column])
+
+
+def drop_member_facts_and_report_ins(op: Op) -> None:
+    op.drop_table("report_in_projection")
+    op.drop_column("organization_projection", "branch_kind")
+    for column in ("lives_in_area", "joined_at", "specialties", "categories", "birth_date"):
+        op.drop_column("member_projection", column)
+    op.drop_column("member_projection", "gender")
