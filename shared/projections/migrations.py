@@ -172,8 +172,8 @@ def add_member_facts_and_report_ins(op: Op) -> None:
         ),
         sa.PrimaryKeyConstraint("report_in_id", name=op.f("pk_report_in_projection")),
     )
-    for column in ("member_id", "unit_id", "community_id"):
-        op.create_index(op.f(f"ix_report_in_projection_{column}"), "report_in_projection", [column])
+    for name in ("member_id", "unit_id", "community_id"):
+        op.create_index(op.f(f"ix_report_in_projection_{name}"), "report_in_projection", [name])
 
 
 def drop_member_facts_and_report_ins(op: Op) -> None:
