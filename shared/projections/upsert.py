@@ -49,13 +49,36 @@ _ARRAY_SAFE = (Uuid, Integer, DateTime, Date, Boolean, Float, Numeric)
 
 
 def _array_type(column: Column[Any]) -> str | None:
-    if isinstance(column.type, Enum | ARRAY):
+    if isinstance(column.type, Enum):
         return None
-    if isinstance(column.type, String):
-        return "text"
-    if isinstance(column.type, _ARRAY_SAFE):
-        return str(column.type.compile(dialect=_DIALECT))
+    if isinstance(column.type, ARRAY):
+        # A list column travels as its array literal (text), cast back row by row:
+        # unnest cannot take an array of arrays of different lengths.
+        item = column.type.item_type
+        if isinstance(item, String | Uuid):
+            return f"{_scalar_type(item)}[]"
+        return None
+    if isinstance(column.type, (String, *_ARRAY_SAFE)):
+        return _scalar_type(column.type)
     return None
+
+
+def _scalar_type(sql_type: Any) -> str:
+    return "text" if isinstance(sql_type, String) else str(sql_type.compile(dialect=_DIALECT))
+
+
+def array_literal(values: Sequence[Any] | None) -> str | None:
+    """A PostgreSQL array literal (``{"a","b"}``) for a list of strings or UUIDs."""
+    if values is None:
+        return None
+    items = []
+    for value in values:
+        if value is None:
+            items.append("NULL")
+        else:
+            text_value = str(value).replace("\\", "\\\\").replace('"', '\\"')
+            items.append(f'"{text_value}"')
+    return "{" + ",".join(items) + "}"
 
 
 @lru_cache(maxsize=256)
@@ -79,7 +102,14 @@ def _array_upsert(
     prep = _DIALECT.identifier_preparer
     name = prep.format_table(table)
     cols = ", ".join(prep.quote(c) for c in columns)
-    arrays = ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(types))
+    # A list column's values come as text (its literal) and are cast in the SELECT.
+    arrays = ", ".join(
+        f"CAST(:c{i} AS {'text' if t.endswith('[]') else t}[])" for i, t in enumerate(types)
+    )
+    picked = ", ".join(
+        f"CAST(t.c{i} AS {t})" if t.endswith("[]") else f"t.c{i}" for i, t in enumerate(types)
+    )
+    aliases = ", ".join(f"c{i}" for i in range(len(types)))
     updates = ", ".join(
         f"{prep.quote(c)} = excluded.{prep.quote(c)}" for c in columns if c not in key
     )
@@ -88,7 +118,7 @@ def _array_upsert(
         f" WHERE {name}.{prep.quote(version)} < excluded.{prep.quote(version)}" if updates else ""
     )
     return text(
-        f"INSERT INTO {name} ({cols}) SELECT * FROM unnest({arrays}) "
+        f"INSERT INTO {name} ({cols}) SELECT {picked} FROM unnest({arrays}) AS t({aliases}) "
         f"ON CONFLICT ({', '.join(prep.quote(k) for k in key)}) {conflict}{where}"
     )
 
@@ -126,9 +156,13 @@ async def upsert_many_if_newer(
     columns = tuple(rows[0])
     array_statement = _array_upsert(table, columns, tuple(key), version_column)
     if array_statement is not None:
+        lists = {c for c in columns if isinstance(table.c[c].type, ARRAY)}
         await session.execute(
             array_statement,
-            {f"c{i}": [r[c] for r in newest.values()] for i, c in enumerate(columns)},
+            {
+                f"c{i}": [array_literal(r[c]) if c in lists else r[c] for r in newest.values()]
+                for i, c in enumerate(columns)
+            },
         )
         return
     statement = _upsert(table, columns, tuple(key), version_column)
